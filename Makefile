@@ -1,0 +1,24 @@
+# Every target works on a fresh clone: the virtual environment is created and the project
+# installed (with its test extra) on first use, and again whenever pyproject.toml changes.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+
+.PHONY: install verify test docs bench clean
+
+$(INSTALLED): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+install: $(INSTALLED)
+
+verify: $(INSTALLED)
+	$(VENV)/bin/matcalc verify --all --dtype both
+
+test: $(INSTALLED)
+	$(PY) -m pytest -q
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache

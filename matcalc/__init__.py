@@ -1,0 +1,36 @@
+"""matcalc: a verified matrix-calculus reference for JAX.
+
+Closed-form derivatives with explicit tensor layouts, checked against jax.jacrev, jax.jacfwd,
+jvp/vjp, hessian and finite differences; and a checker for your own derivatives that says how
+they are wrong. Importing matcalc changes no global JAX configuration.
+"""
+
+from matcalc.catalog import catalog, get
+from matcalc.check import InputError, check_differential, check_gradient, check_hessian, check_jacobian
+from matcalc.domains import DOMAINS, Domain, resolve_domain
+from matcalc.identity import Arg, Identity, Kind, Layout
+from matcalc.result import CheckResult
+from matcalc.sampling import sample_args
+from matcalc.verify import Report, verify, verify_all
+
+__all__ = [
+    "DOMAINS",
+    "Arg",
+    "CheckResult",
+    "Domain",
+    "Identity",
+    "InputError",
+    "Kind",
+    "Layout",
+    "Report",
+    "catalog",
+    "check_differential",
+    "check_gradient",
+    "check_hessian",
+    "check_jacobian",
+    "get",
+    "resolve_domain",
+    "sample_args",
+    "verify",
+    "verify_all",
+]

@@ -1,0 +1,44 @@
+"""The engine's one door into the catalog: a lazy import of the ``identities`` package."""
+
+from __future__ import annotations
+
+import functools
+
+from matcalc.identity import Identity
+
+
+@functools.cache
+def catalog() -> tuple[Identity, ...]:
+    """Every identity record, in catalog order."""
+    import identities  # late: the catalog is built on the engine, never the other way round
+
+    records = tuple(identities.all_records())
+    seen: set[str] = set()
+    for record in records:
+        if record.id in seen:
+            raise ValueError(f"identity id {record.id!r} appears twice in the catalog")
+        seen.add(record.id)
+    return records
+
+
+def get(identity_id: str) -> Identity:
+    """One record by its id, e.g. ``matcalc.get("scalar_by_matrix.trace_AXB")``."""
+    for record in catalog():
+        if record.id == identity_id:
+            return record
+    close = [r.id for r in catalog() if identity_id.split(".")[-1].lower() in r.id.lower()]
+    hint = f"; did you mean {', '.join(close[:5])}?" if close else "; `matcalc list` shows them all"
+    raise KeyError(f"no identity {identity_id!r}{hint}")
+
+
+def select(ids: list[str] | None = None) -> tuple[Identity, ...]:
+    """Records by id or id prefix (a family such as ``differential``); all when ``ids`` is empty."""
+    if not ids:
+        return catalog()
+    chosen = []
+    for wanted in ids:
+        matches = [r for r in catalog() if r.id == wanted or r.id.startswith(wanted.rstrip(".") + ".")]
+        if not matches:
+            get(wanted)  # raises with suggestions
+        chosen.extend(m for m in matches if m not in chosen)
+    return tuple(chosen)

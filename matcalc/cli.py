@@ -1,0 +1,137 @@
+"""Command line: ``matcalc list | show | verify`` (and the studies of ``matcalc.studies``)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from matcalc.catalog import catalog, get, select
+from matcalc.identity import Identity
+from matcalc.result import CheckResult
+
+
+def _shapes(record: Identity) -> str:
+    return ", ".join(f"{name}: [{arg.shape}]" + ("" if arg.domain.name == "general" else f" {arg.domain.name}")
+                     for name, arg in record.args.items())
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    records = select(args.ids)
+    if args.json:
+        json.dump([r.to_json() for r in records], sys.stdout, indent=2, ensure_ascii=False)
+        print()
+        return 0
+    width = max(len(r.id) for r in records)
+    for r in records:
+        print(f"{r.id:<{width}}  {r.kind.value:<12} {r.layout.value:<11} {_shapes(r)}  out [{r.out}]")
+        print(f"{'':<{width}}  {'; '.join(r.sources)}")
+    print(f"{len(records)} identities")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from matcalc.explain import describe, worked_example
+
+    record = get(args.id)
+    print(describe(record))
+    print()
+    print(worked_example(record, seed=args.seed, dtype=args.dtype))
+    return 0
+
+
+def _progress(total: int):
+    count = 0
+
+    def report(result: CheckResult) -> None:
+        nonlocal count
+        count += 1
+        worst = max(result.errors.values(), default=0.0)
+        status = "pass" if result.ok else "FAIL"
+        print(f"[{count:>4}/{total}] {status} {result.label} {result.dtype} max error {worst:.1e} "
+              f"({result.seconds:.2f}s)", file=sys.stderr, flush=True)
+
+    return report
+
+
+def _summary_table(results: Sequence[CheckResult], dtypes: Sequence[str]) -> str:
+    by_id: dict[str, dict[str, CheckResult]] = {}
+    for r in results:
+        by_id.setdefault(r.label, {})[r.dtype] = r
+    width = max(len(i) for i in by_id)
+    head = f"{'identity':<{width}}  {'kind':<12} {'layout':<11}" + "".join(f" {d + ' err/tol':>18}" for d in dtypes)
+    lines = [head + "  status", "-" * (len(head) + 8)]
+    for ident, per_dtype in by_id.items():
+        first = next(iter(per_dtype.values()))
+        cells = ""
+        for d in dtypes:
+            r = per_dtype.get(d)
+            if r is None:
+                cells += f" {'-':>18}"
+                continue
+            worst = max(r.errors, key=lambda n: r.errors[n] / r.tolerances[n])
+            cells += f" {r.errors[worst]:>8.1e}/{r.tolerances[worst]:<8.0e} "
+        ok = all(per_dtype.values())
+        lines.append(f"{ident:<{width}}  {first.kind:<12} {first.layout:<11}{cells}  {'PASS' if ok else 'FAIL'}")
+    return "\n".join(lines)
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from matcalc.verify import MATMUL_PRECISION, resolve_device, verify_all
+
+    records = catalog() if args.all or not args.ids else select(args.ids)
+    dtypes = ("float64", "float32") if args.dtype == "both" else (args.dtype,)
+    device = resolve_device(args.device)
+    report = verify_all(records, dtypes=dtypes, seed=args.seed, device=args.device,
+                        progress=_progress(len(records) * len(dtypes)))
+    print(_summary_table(report.results, dtypes))
+    for failure in report.failed:
+        print()
+        print(failure)
+    platform = device.platform if device else report.results[0].device if report.results else "cpu"
+    passed = len(report.results) - len(report.failed)
+    print(f"\n{passed} passed, {len(report.failed)} failed ({len(records)} identities x {len(dtypes)} dtypes) "
+          f"in {report.seconds:.1f}s on {platform}; matmul precision {MATMUL_PRECISION}; seed {args.seed}")
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as fh:
+            json.dump(report.to_json(), fh, indent=2)
+    return 0 if report.ok else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="matcalc", description="A verified matrix-calculus reference for JAX.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("list", help="list identities: id, kind, layout, shapes, sources")
+    p.add_argument("ids", nargs="*", help="ids or family prefixes (default: all)")
+    p.add_argument("--json", action="store_true", help="print a JSON array")
+    p.set_defaults(run=cmd_list)
+
+    p = sub.add_parser("show", help="one identity: formula, layout, shapes, conditions, sources, example")
+    p.add_argument("id")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--dtype", choices=("float64", "float32"), default="float64")
+    p.set_defaults(run=cmd_show)
+
+    p = sub.add_parser("verify", help="verify identities against jacrev, jacfwd, jvp/vjp, hessian, FD")
+    p.add_argument("ids", nargs="*", help="ids or family prefixes (default: all)")
+    p.add_argument("--all", action="store_true", help="the whole catalog")
+    p.add_argument("--dtype", choices=("float32", "float64", "both"), default="float64")
+    p.add_argument("--device", choices=("cpu", "gpu"), default=None, help="default: JAX's default device")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--json", metavar="FILE", help="write results and a summary as JSON")
+    p.set_defaults(run=cmd_verify)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except (KeyError, ValueError, RuntimeError) as err:
+        print(f"matcalc: error: {err.args[0] if err.args else err}", file=sys.stderr)
+        return 2
+
+
+__all__ = ["main", "build_parser"]

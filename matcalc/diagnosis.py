@@ -1,0 +1,142 @@
+"""Say *how* a wrong derivative is wrong: the nearest simple relation to the truth.
+
+The truth (JAX layout) is rearranged every simple way a hand derivation goes wrong: its input
+(or output) transposed, its axes permuted, flattened row-major instead of column-major, numerator
+instead of denominator. For each rearrangement that has the candidate's shape, the best scale
+factor is fitted by least squares; a rearrangement that explains the candidate up to that factor
+names the mistake: ``transposed``, ``layout``, ``negated``, ``scaled by c``, or else ``unrelated``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import jax.numpy as jnp
+import numpy as np
+
+from matcalc.identity import Layout
+from matcalc.layout import expected_shape, from_jax
+
+Shape = tuple[int, ...]
+MAX_PERMUTED_AXES = 4  # beyond this, only the transposes are tried (n! rearrangements)
+
+
+def _transposed_perm(out_shape: Shape, in_shape: Shape) -> tuple[int, ...] | None:
+    """Axis order of 'the same derivative of the transposed matrix': X^T for a matrix input, else F^T."""
+    n_out, n = len(out_shape), len(out_shape) + len(in_shape)
+    perm = list(range(n))
+    if len(in_shape) >= 2:
+        perm[-2], perm[-1] = perm[-1], perm[-2]
+    elif n_out >= 2:
+        perm[n_out - 2], perm[n_out - 1] = perm[n_out - 1], perm[n_out - 2]
+    else:
+        return None
+    return tuple(perm)
+
+
+def _flat(t: np.ndarray, n_out_axes: int, column_major: bool) -> np.ndarray:
+    rows = math.prod(t.shape[:n_out_axes])
+    if column_major:
+        perm = tuple(reversed(range(n_out_axes))) + tuple(reversed(range(n_out_axes, t.ndim)))
+        t = np.transpose(t, perm)
+    return t.reshape(rows, -1)
+
+
+def _hypotheses(truth: np.ndarray, layout: Layout, out_shape: Shape, in_shape: Shape):
+    """Yield (relation, array in the raw layout); relation None is the truth itself."""
+    n_out = len(out_shape)
+    transposed = _transposed_perm(out_shape, in_shape)
+    if layout is Layout.DIAGONAL:
+        yield None, np.asarray(from_jax(truth, layout, out_shape, in_shape))
+        yield "layout: the dense Jacobian where layout 'diagonal' (its diagonal only) was declared", truth
+        return
+    if layout is Layout.JAX:
+        yield None, truth
+        if transposed:
+            yield "transposed", np.transpose(truth, transposed)
+        if truth.ndim <= MAX_PERMUTED_AXES:
+            for perm in itertools.permutations(range(truth.ndim)):
+                if perm not in (tuple(range(truth.ndim)), transposed):
+                    yield f"layout: axes in the order {perm} of the 'jax' layout (out + in)", np.transpose(truth, perm)
+        return
+    column_major = layout is Layout.VEC
+    declared = np.asarray(from_jax(truth, layout, out_shape, in_shape))
+    yield None, declared
+    if transposed:
+        t = np.transpose(truth, transposed)
+        yield "transposed", _flat(t, n_out, column_major).T if layout is Layout.DENOMINATOR else _flat(t, n_out, column_major)
+    row_major = _flat(truth, n_out, False)
+    if layout is Layout.VEC:
+        col_major = _flat(truth, n_out, True)
+        renderings = {"row-major vec": row_major, "transposed vec (in x out)": col_major.T, "row-major vec, transposed": row_major.T}
+    else:
+        renderings = {"numerator (out x in)": row_major, "denominator (in x out)": row_major.T}
+    for name, array in renderings.items():
+        if array.shape != declared.shape or not np.array_equal(array, declared):
+            yield f"layout: {name} where layout {layout.value!r} was declared", array
+
+
+def _scale_words(alpha: float, threshold: float) -> str | None:
+    if abs(alpha - 1) <= threshold:
+        return None
+    if abs(alpha + 1) <= threshold:
+        return "negated"
+    return f"scaled by {alpha:.10g}"
+
+
+def diagnose(
+    raw: np.ndarray, truth: np.ndarray, layout: Layout, out_shape: Shape, in_shape: Shape, threshold: float
+) -> str:
+    """A sentence naming the nearest simple relation between ``raw`` and the (JAX-layout) truth.
+
+    ``threshold`` is the relative residual under which a rearranged, rescaled truth counts as
+    explaining the candidate.
+    """
+    raw, truth = np.asarray(raw), np.asarray(truth)
+    layout = Layout(layout)
+    want = expected_shape(layout, out_shape, in_shape)
+    prefix = ""
+    if raw.shape != tuple(want):
+        prefix = f"wrong shape {raw.shape}: layout {layout.value!r} expects {tuple(want)} (out {tuple(out_shape)}, in {tuple(in_shape)}); "
+    if not np.all(np.isfinite(raw)):
+        return prefix + "unrelated: the closed form returned non-finite values (NaN or inf)"
+    raw_norm = float(np.linalg.norm(raw))
+    if raw_norm == 0.0:
+        return prefix + "unrelated: the closed form returned all zeros where the truth is not zero"
+    for relation, h in _hypotheses(truth, layout, tuple(out_shape), tuple(in_shape)):
+        h = np.asarray(h)
+        hh = float(np.vdot(h, h))
+        if h.shape != raw.shape or hh == 0.0:
+            continue
+        alpha = float(np.vdot(h, raw)) / hh
+        if np.linalg.norm(raw - alpha * h) > threshold * raw_norm:
+            continue
+        scale = _scale_words(alpha, threshold)
+        if relation is None and scale is None:
+            return prefix + "matches the truth: the disagreement is with a reference (see errors)"
+        words = " and ".join(w for w in (relation, scale) if w)
+        return prefix + f"{words}: the closed form is the truth {_explain(relation, scale)}"
+    rel = _relative_distance(raw, truth, layout, out_shape, in_shape)
+    return prefix + (
+        "unrelated: no transpose, sign, scale or layout change of the truth matches it"
+        + (f" (relative error {rel:.2e})" if rel is not None else "")
+    )
+
+
+def _explain(relation: str | None, scale: str | None) -> str:
+    parts = []
+    if relation == "transposed":
+        parts.append("with the matrix transposed")
+    elif relation:
+        parts.append("in another layout")
+    if scale:
+        parts.append(scale)
+    return " and ".join(parts)
+
+
+def _relative_distance(raw, truth, layout, out_shape, in_shape) -> float | None:
+    declared = np.asarray(from_jax(jnp.asarray(truth), layout, out_shape, in_shape))
+    if declared.shape != raw.shape:
+        return None
+    return float(np.linalg.norm(raw - declared) / max(np.linalg.norm(declared), 1e-300))

@@ -1,0 +1,185 @@
+"""The record types of the catalog: one identity is one frozen, validated record.
+
+A record says what is differentiated (``f``), with respect to what (``wrt``), what the
+closed form returns (``kind``) and in which tensor layout (``layout``), on which inputs
+(``args``: symbolic shapes plus a domain), and where the formula comes from (``sources``).
+Validation happens at construction so that a malformed record fails at import, naming itself.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import re
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+
+from matcalc.domains import Domain, resolve_domain
+
+
+class Kind(str, enum.Enum):
+    """What a closed form returns (see the README's table of kinds)."""
+
+    DERIVATIVE = "derivative"  # scalar -> scalar: a scalar
+    GRADIENT = "gradient"  # scalar-valued f: an array of the input's shape
+    JACOBIAN = "jacobian"  # array-valued f: an array in the declared layout
+    DIFFERENTIAL = "differential"  # dF(args; dargs): same shape as F
+    DIRECTIONAL = "directional"  # the scalar nabla_v f, the direction passed last
+    HESSIAN = "hessian"  # scalar-valued f: in + in (or the declared layout)
+
+
+class Layout(str, enum.Enum):
+    """How a derivative's axes are arranged (see ``matcalc.layout``)."""
+
+    JAX = "jax"  # out.shape + in.shape, what jax.jacrev returns
+    NUMERATOR = "numerator"  # vector-by-vector: J[i, j] = dy_i / dx_j
+    DENOMINATOR = "denominator"  # vector-by-vector: J[j, i] = dy_i / dx_j
+    VEC = "vec"  # d vec F / d (vec X)^T, column-major vec (Magnus-Neudecker)
+    DIAGONAL = "diagonal"  # elementwise map: d[i] = dy_i / dx_i
+
+
+_DIM = re.compile(r"^([A-Za-z]\w*|[1-9]\d*)$")
+_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[A-Za-z0-9_]+)+$")
+
+
+def parse_shape(spec: str) -> tuple[str | int, ...]:
+    """Parse a symbolic shape such as ``"m n"`` (``""`` is a scalar; digits are fixed sizes)."""
+    dims = spec.split()
+    for dim in dims:
+        if not _DIM.match(dim):
+            raise ValueError(f"bad dimension {dim!r} in shape {spec!r}: use names like 'm' or sizes like '3'")
+    return tuple(int(d) if d.isdigit() else d for d in dims)
+
+
+def resolve_shape(spec: str, dims: Mapping[str, int]) -> tuple[int, ...]:
+    """Concrete shape of a symbolic shape string under the given dimension sizes."""
+    shape = []
+    for dim in parse_shape(spec):
+        if isinstance(dim, int):
+            shape.append(dim)
+        elif dim in dims:
+            shape.append(int(dims[dim]))
+        else:
+            raise ValueError(f"dimension {dim!r} of shape {spec!r} has no size; known: {sorted(dims)}")
+    return tuple(shape)
+
+
+@dataclasses.dataclass(frozen=True)
+class Arg:
+    """One argument of an identity: its symbolic shape and the domain it is drawn from."""
+
+    shape: str
+    domain: Domain
+
+    @classmethod
+    def of(cls, spec: str | Arg | tuple[str, str | Domain]) -> Arg:
+        """Accept ``"m n"``, ``("n n", "spd")`` or an ``Arg``."""
+        if isinstance(spec, Arg):
+            return spec
+        if isinstance(spec, str):
+            return cls(spec, resolve_domain("general"))
+        shape, domain = spec
+        return cls(shape, resolve_domain(domain))
+
+    def __post_init__(self) -> None:
+        parse_shape(self.shape)
+        self.domain.check_rank(len(parse_shape(self.shape)), self.shape)
+
+    def to_json(self) -> dict[str, str]:
+        return {"shape": self.shape, "domain": self.domain.name}
+
+
+@dataclasses.dataclass(frozen=True)
+class Identity:
+    """A verified matrix-calculus identity.
+
+    ``closed_form`` is called with the arguments in ``args`` order; for a ``differential`` it is
+    called with the arguments followed by one tangent per argument, and for a ``directional``
+    derivative with the arguments followed by the direction (shaped like ``wrt``).
+    ``wrt`` names the argument differentiated; for a differential it names the arguments that
+    vary, space-separated (the others are held constant: their tangents are zero).
+    ``out`` is the symbolic shape of ``f``'s output (``""`` for a scalar).
+    """
+
+    id: str
+    title: str
+    latex: str
+    f: Callable
+    closed_form: Callable
+    wrt: str
+    args: Mapping[str, Arg]
+    kind: Kind
+    out: str = ""
+    layout: Layout = Layout.JAX
+    sources: tuple[str, ...] = ()
+    notes: str = ""
+    dims: Mapping[str, int] = dataclasses.field(default_factory=dict)
+    real_analytic: bool = True  # f extends to complex inputs, so complex-step applies
+
+    def __post_init__(self) -> None:
+        try:
+            self._validate()
+        except (ValueError, TypeError) as err:
+            raise type(err)(f"identity {self.id!r}: {err}") from None
+
+    def _validate(self) -> None:
+        set_ = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731 (frozen)
+        if not isinstance(self.id, str) or not _ID.match(self.id):
+            raise ValueError("id must be a dotted lower-case name such as 'trace.AXB'")
+        set_("kind", Kind(self.kind))
+        set_("layout", Layout(self.layout))
+        set_("args", MappingProxyType({name: Arg.of(spec) for name, spec in dict(self.args).items()}))
+        set_("sources", tuple(self.sources))
+        set_("dims", MappingProxyType(dict(self.dims)))
+        parse_shape(self.out)
+        if not self.title or not self.latex:
+            raise ValueError("title and latex are required")
+        if not self.sources:
+            raise ValueError("at least one source is required (seed section or Cookbook equation with edition)")
+        if not callable(self.f) or not callable(self.closed_form):
+            raise TypeError("f and closed_form must be callable")
+        unknown = [name for name in self.varying if name not in self.args]
+        if unknown or not self.varying:
+            raise ValueError(f"wrt {self.wrt!r} must name arguments among {list(self.args)}")
+        if self.kind is not Kind.DIFFERENTIAL and len(self.varying) != 1:
+            raise ValueError(f"a {self.kind.value} differentiates one argument; wrt={self.wrt!r}")
+        scalar_out = self.out == ""
+        if self.kind in (Kind.GRADIENT, Kind.HESSIAN, Kind.DIRECTIONAL, Kind.DERIVATIVE) and not scalar_out:
+            raise ValueError(f"a {self.kind.value} needs a scalar-valued f, but out={self.out!r}")
+        if self.kind is Kind.DERIVATIVE and self.args[self.wrt].shape != "":
+            raise ValueError("a derivative is of a scalar with respect to a scalar argument")
+        if self.kind in (Kind.GRADIENT, Kind.DIFFERENTIAL, Kind.DIRECTIONAL, Kind.DERIVATIVE) and (
+            self.layout is not Layout.JAX
+        ):
+            raise ValueError(f"a {self.kind.value} is returned in the 'jax' layout, not {self.layout.value!r}")
+
+    @property
+    def varying(self) -> tuple[str, ...]:
+        """The arguments that are differentiated (one, except for differentials)."""
+        return tuple(self.wrt.split())
+
+    @property
+    def argnum(self) -> int:
+        """Position of ``wrt`` among the arguments (single-argument kinds)."""
+        return list(self.args).index(self.varying[0])
+
+    @property
+    def in_shape(self) -> str:
+        return self.args[self.varying[0]].shape
+
+    def to_json(self) -> dict:
+        from matcalc.layout import index_formula
+
+        return {
+            "id": self.id,
+            "title": self.title,
+            "latex": self.latex,
+            "kind": self.kind.value,
+            "layout": self.layout.value,
+            "args": {name: arg.to_json() for name, arg in self.args.items()},
+            "wrt": self.wrt,
+            "out": self.out,
+            "index_formula": index_formula(self),
+            "sources": list(self.sources),
+            "notes": self.notes,
+        }

@@ -1,0 +1,193 @@
+"""References a closed form is compared against: JAX's autodiff transforms and finite differences.
+
+A ``Problem`` says what is differentiated; each reference turns a problem and a candidate (already
+in JAX layout) into a ``Comparison``: two arrays that must agree. Full references (``jacrev``,
+``jacfwd``, ``grad``, ``hessian``) compare the whole derivative; ``jvp`` and ``fd`` compare it
+applied to random domain tangents; ``vjp`` compares it applied to random cotangents, or for a
+differential by the inner-product identity <ybar, dF> = <vjp(ybar), dX>, as jax's check_grads does.
+Everything is compared after projection onto the domain's tangent space.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from matcalc import numerical
+from matcalc.domains import Domain
+from matcalc.identity import Kind
+
+Array = jax.Array
+N_DIRECTIONS = 3  # random tangents / cotangents per directional reference
+
+
+@dataclasses.dataclass(frozen=True)
+class Problem:
+    """f at args, differentiated with respect to the arguments at ``argnums``.
+
+    ``tangents`` holds one tangent per argument for a differential (zeros for constants) and the
+    single direction ``(v,)`` for a directional derivative.
+    """
+
+    f: Callable
+    args: tuple[Array, ...]
+    kind: Kind
+    argnums: tuple[int, ...]
+    domains: tuple[Domain, ...]
+    key: Array
+    tangents: tuple[Array, ...] = ()
+
+    @property
+    def x(self) -> Array:
+        return self.args[self.argnums[0]]
+
+    @property
+    def domain(self) -> Domain:
+        return self.domains[self.argnums[0]]
+
+    def f_wrt(self, x: Array) -> Array:
+        """f as a function of the differentiated argument alone."""
+        args = list(self.args)
+        args[self.argnums[0]] = x
+        return self.f(*args)
+
+    def in_place(self, args: tuple[Array, ...], tangents: tuple[Array, ...]) -> Problem:
+        return dataclasses.replace(self, args=args, tangents=tangents)
+
+    def project(self, j: Array) -> Array:
+        """Project a derivative's trailing input axes (both groups for a Hessian) onto the domain."""
+        j = self.domain.project(j, self.x)
+        if self.kind is Kind.HESSIAN:
+            r = self.x.ndim
+            swap = tuple(range(j.ndim - r, j.ndim)) + tuple(range(j.ndim - r))
+            j = jnp.transpose(self.domain.project(jnp.transpose(j, swap), self.x), np.argsort(swap))
+        return j
+
+    def directions(self, salt: int) -> Array:
+        """N_DIRECTIONS random domain tangents at x, stacked on a leading axis."""
+        keys = jax.random.split(jax.random.fold_in(self.key, salt), N_DIRECTIONS)
+        return jnp.stack([self.domain.tangent(k, self.x) for k in keys])
+
+
+@dataclasses.dataclass(frozen=True)
+class Comparison:
+    reference: Array
+    candidate: Array
+    error_estimate: float = 0.0  # relative error the reference itself may carry (finite differences)
+
+
+def _apply(j: Array, v: Array) -> Array:
+    """Contract a JAX-layout derivative's trailing axes with a stack of directions v[k, ...]."""
+    axes = tuple(range(j.ndim - (v.ndim - 1), j.ndim))
+    return jax.vmap(lambda vk: jnp.tensordot(j, vk, axes=(axes, tuple(range(vk.ndim)))))(v)
+
+
+def _relative_size(error: Array, value: Array) -> float:
+    return float(np.linalg.norm(np.asarray(error)) / max(float(np.linalg.norm(np.asarray(value))), 1e-300))
+
+
+# -- exact derivative in JAX layout, per kind -------------------------------------------------
+
+
+def truth(p: Problem) -> Array:
+    """The derivative the candidate should equal (unprojected), from reverse-mode autodiff."""
+    if p.kind is Kind.DIFFERENTIAL:
+        return jax.jvp(p.f, p.args, p.tangents)[1]
+    if p.kind is Kind.DIRECTIONAL:
+        return jax.jvp(p.f_wrt, (p.x,), p.tangents)[1]
+    if p.kind is Kind.HESSIAN:
+        return jax.hessian(p.f_wrt)(p.x)
+    if p.kind in (Kind.GRADIENT, Kind.DERIVATIVE):
+        return jax.grad(p.f_wrt)(p.x)
+    return jax.jacrev(p.f_wrt)(p.x)
+
+
+# -- references ----------------------------------------------------------------------------------
+
+
+def _full(transform: Callable) -> Callable[[Problem, Array], Comparison]:
+    def reference(p: Problem, candidate: Array) -> Comparison:
+        return Comparison(p.project(transform(p.f_wrt)(p.x)), p.project(candidate))
+
+    return reference
+
+
+def _jvp(p: Problem, candidate: Array) -> Comparison:
+    if p.kind is Kind.DIFFERENTIAL:
+        return Comparison(jax.jvp(p.f, p.args, p.tangents)[1], candidate)
+    if p.kind is Kind.DIRECTIONAL:
+        return Comparison(jax.jvp(p.f_wrt, (p.x,), p.tangents)[1], candidate)
+    v = p.directions(salt=1)
+    pushed = jax.vmap(lambda vk: jax.jvp(p.f_wrt, (p.x,), (vk,))[1])(v)
+    return Comparison(pushed, _apply(candidate, v))
+
+
+def _cotangents(p: Problem, out_shape: tuple[int, ...], dtype) -> Array:
+    key = jax.random.fold_in(p.key, 2)
+    return jax.random.normal(key, (N_DIRECTIONS,) + tuple(out_shape), dtype)
+
+
+def _vjp(p: Problem, candidate: Array) -> Comparison:
+    if p.kind is Kind.DIFFERENTIAL:
+        out, pullback = jax.vjp(p.f, *p.args)
+        ybar = _cotangents(p, out.shape, out.dtype)
+        pulled = jax.vmap(pullback)(ybar)  # one stack of cotangents per argument
+        inner = sum(jax.vmap(lambda xbar, t=t: jnp.vdot(xbar, t))(xbars) for xbars, t in zip(pulled, p.tangents))
+        return Comparison(inner, jax.vmap(lambda y: jnp.vdot(y, candidate))(ybar))
+    out, pullback = jax.vjp(p.f_wrt, p.x)
+    ybar = _cotangents(p, out.shape, out.dtype)
+    (pulled,) = jax.vmap(pullback)(ybar)
+    pushed = jax.vmap(lambda yk: jnp.tensordot(yk, candidate, axes=yk.ndim))(ybar)
+    return Comparison(p.project(pulled), p.project(pushed))
+
+
+def _in_float64(p: Problem, candidate: Array) -> tuple[Problem, Array]:
+    """The same problem with float32 data cast up, so the FD reference keeps its meaning in float32."""
+    up = lambda a: a.astype(jnp.float64) if jnp.issubdtype(a.dtype, jnp.floating) else a  # noqa: E731
+    return p.in_place(tuple(map(up, p.args)), tuple(map(up, p.tangents))), up(candidate)
+
+
+def _fd(p: Problem, candidate: Array) -> Comparison:
+    with jax.enable_x64(True):
+        p64, cand64 = _in_float64(p, candidate)
+        if p.kind is Kind.DIFFERENTIAL:
+            moved = lambda s: p64.f(*(a + s * t for a, t in zip(p64.args, p64.tangents)))  # noqa: E731
+            est = numerical.directional(moved, jnp.zeros((), jnp.float64), jnp.ones((), jnp.float64))
+            return Comparison(est.value, cand64, _relative_size(est.error, est.value))
+        if p.kind is Kind.DIRECTIONAL:
+            est = numerical.directional(p64.f_wrt, p64.x, p64.tangents[0])
+            return Comparison(est.value, cand64, _relative_size(est.error, est.value))
+        v = p64.directions(salt=3)
+        if p.kind is Kind.HESSIAN:  # central differences of the gradient, as the GUIDE prescribes
+            est = numerical.directional(jax.grad(p64.f_wrt), p64.x, v)
+            applied = _apply(cand64, v)
+            return Comparison(p64.project(est.value), p64.project(applied), _relative_size(est.error, est.value))
+        est = numerical.directional(p64.f_wrt, p64.x, v)
+        return Comparison(est.value, _apply(cand64, v), _relative_size(est.error, est.value))
+
+
+def _hessian_rev_over_fwd(f: Callable) -> Callable:
+    return jax.jacrev(jax.jacfwd(f))
+
+
+def _grad_directional(p: Problem, candidate: Array) -> Comparison:
+    g = jax.grad(p.f_wrt)(p.x)
+    return Comparison(jnp.vdot(g, p.tangents[0]), candidate)
+
+
+REFERENCES: dict[Kind, dict[str, Callable[[Problem, Array], Comparison]]] = {
+    Kind.DERIVATIVE: {"grad": _full(jax.grad), "jacfwd": _full(jax.jacfwd), "fd": _fd},
+    Kind.GRADIENT: {"grad": _full(jax.grad), "jacrev": _full(jax.jacrev), "jacfwd": _full(jax.jacfwd), "fd": _fd},
+    Kind.JACOBIAN: {"jacrev": _full(jax.jacrev), "jacfwd": _full(jax.jacfwd), "jvp": _jvp, "vjp": _vjp, "fd": _fd},
+    Kind.HESSIAN: {"hessian": _full(jax.hessian), "rev_over_fwd": _full(_hessian_rev_over_fwd), "fd": _fd},
+    Kind.DIFFERENTIAL: {"jvp": _jvp, "vjp": _vjp, "fd": _fd},
+    Kind.DIRECTIONAL: {"jvp": _jvp, "grad": _grad_directional, "fd": _fd},
+}
+
+
+def reference_names(kind: Kind) -> tuple[str, ...]:
+    return tuple(REFERENCES[Kind(kind)])

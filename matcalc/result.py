@@ -1,0 +1,84 @@
+"""CheckResult: the outcome of comparing one closed form with its references, readable by people."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+
+@dataclasses.dataclass(frozen=True)
+class CheckResult:
+    """Per-reference relative errors against tolerances, and a diagnosis when something is off.
+
+    ``errors`` maps a reference name (``jacrev``, ``fd``, ...) to the relative Frobenius-norm
+    error ``||closed - reference|| / ||reference||``; ``diagnosis`` is ``None`` when ``ok``.
+    The result is truthy exactly when it is ``ok``.
+    """
+
+    ok: bool
+    errors: dict[str, float]
+    tolerances: dict[str, float]
+    diagnosis: str | None
+    label: str
+    kind: str
+    layout: str
+    expected_shape: tuple[int, ...]
+    shape: tuple[int, ...]
+    dtype: str
+    seed: int
+    domain: str
+    args: dict[str, tuple[int, ...]]
+    worst: tuple[tuple[int, ...], float, float] | None = None  # index, closed form, reference
+    sources: tuple[str, ...] = ()
+    seconds: float = 0.0
+    device: str = "cpu"
+    matmul_precision: str = "highest"
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def failing(self) -> list[str]:
+        return [name for name, err in self.errors.items() if not err <= self.tolerances[name]]
+
+    def to_json(self) -> dict:
+        def num(x: float) -> float | str:
+            return x if math.isfinite(x) else str(x)
+
+        return {
+            "id": self.label,
+            "ok": self.ok,
+            "errors": {k: num(v) for k, v in self.errors.items()},
+            "tolerances": self.tolerances,
+            "diagnosis": self.diagnosis,
+            "kind": self.kind,
+            "layout": self.layout,
+            "dtype": self.dtype,
+            "seed": self.seed,
+            "domain": self.domain,
+            "args": {k: list(v) for k, v in self.args.items()},
+            "sources": list(self.sources),
+            "seconds": self.seconds,
+            "device": self.device,
+            "matmul_precision": self.matmul_precision,
+        }
+
+    def __str__(self) -> str:
+        shapes = ", ".join(f"{name}: {self.dtype}{list(shape)}" for name, shape in self.args.items())
+        lines = [
+            f"{'PASS' if self.ok else 'FAIL'} {self.label} ({self.kind}, layout {self.layout!r}, "
+            f"expected shape {self.expected_shape}, got {self.shape})",
+            f"  inputs {shapes}; domain {self.domain}; seed {self.seed}; device {self.device}, "
+            f"matmul precision {self.matmul_precision}",
+        ]
+        if self.sources:
+            lines.append(f"  source: {'; '.join(self.sources)}")
+        lines.append(f"  {'reference':<14}{'rel. error':>12}{'tolerance':>12}  ok")
+        for name, err in self.errors.items():
+            tol = self.tolerances[name]
+            lines.append(f"  {name:<14}{err:>12.2e}{tol:>12.2e}  {'yes' if err <= tol else 'NO'}")
+        if self.worst is not None:
+            index, got, want = self.worst
+            lines.append(f"  worst entry {list(index)}: closed form {got:.6g}, reference {want:.6g}")
+        if self.diagnosis:
+            lines.append(f"  diagnosis: {self.diagnosis}")
+        return "\n".join(lines)

@@ -1,0 +1,34 @@
+"""Tolerances: relative Frobenius-norm error, per dtype, scaled by the inputs' conditioning.
+
+The bases are chosen so that a correct identity passes for every seed (closed form and autodiff
+agree to a few ulps times the condition number), while a transpose, a sign, a factor, a layout
+swap, or in float64 a relative perturbation of 1e-6 is always caught. They never scale with the
+array's size.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+RTOL = {"float64": 1e-10, "float32": 1e-4}
+# A finite-difference reference is trusted to within FD_SAFETY times its own error estimate.
+FD_SAFETY = 10.0
+# A rearranged, rescaled truth "explains" a wrong candidate when it matches within this many tolerances.
+DIAGNOSIS_FACTOR = 100.0
+
+
+def dtype_name(dtype) -> str:
+    name = np.dtype(dtype).name
+    if name not in RTOL:
+        raise ValueError(f"matcalc checks float32 or float64 arrays, got {name}")
+    return name
+
+
+def default_rtol(dtype, conditioning: float = 1.0) -> float:
+    """The relative tolerance for a dtype, widened by the inputs' condition number."""
+    return RTOL[dtype_name(dtype)] * max(1.0, float(conditioning))
+
+
+def reference_rtol(rtol: float, fd_error_estimate: float) -> float:
+    """A finite-difference reference's tolerance grows with its own estimated error."""
+    return max(rtol, FD_SAFETY * fd_error_estimate)

@@ -1,0 +1,538 @@
+"""Tests for matcalc.numerical: orders, values against hand-written derivatives, error estimates, bad input.
+
+Each derivative call compiles one XLA computation, so related calls are grouped under one ``jax.jit``
+to keep the file fast.
+"""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from matcalc import numerical as nm
+
+FIRST_ORDER_METHODS = ["forward", "backward", "central", "central4", "central6", "richardson", "complex_step"]
+
+
+def sin_exp(x):
+    return jnp.sin(x) * jnp.exp(x)
+
+
+def sin_exp_prime(x):
+    return jnp.exp(x) * (jnp.sin(x) + jnp.cos(x))
+
+
+def sin_exp_second(x):
+    return 2 * jnp.exp(x) * jnp.cos(x)
+
+
+def mixed_function(z):  # R^2 -> R
+    return jnp.sin(z[0]) * jnp.exp(z[1]) + z[0] ** 3 * z[1] ** 2
+
+
+def mixed_function_cross(z):  # d^2/dz0 dz1 of mixed_function
+    return jnp.cos(z[0]) * jnp.exp(z[1]) + 6 * z[0] ** 2 * z[1]
+
+
+def mixed_function_pure(z):  # d^2/dz0^2 of mixed_function
+    return -jnp.sin(z[0]) * jnp.exp(z[1]) + 6 * z[0] * z[1] ** 2
+
+
+def logsumexp(x):
+    return jnp.log(jnp.sum(jnp.exp(x)))
+
+
+def logsumexp_hessian(x):
+    p = jax.nn.softmax(x)
+    return jnp.diag(p) - jnp.outer(p, p)
+
+
+def nonsquare(x):
+    """R^4 -> R^3: tanh(A x) + x[:3]^2."""
+    a = jnp.arange(12.0, dtype=x.dtype).reshape(3, 4) / 10 - 0.5
+    return jnp.tanh(a @ x) + x[:3] ** 2
+
+
+def nonsquare_jacobian(x):
+    a = jnp.arange(12.0, dtype=x.dtype).reshape(3, 4) / 10 - 0.5
+    square = jnp.zeros((3, 4), x.dtype).at[:, :3].set(jnp.diag(2 * x[:3]))
+    return (1 - jnp.tanh(a @ x) ** 2)[:, None] * a + square
+
+
+def sum_sin_cube(x):  # gradient cos x + 3 x^2
+    return jnp.sum(jnp.sin(x)) + jnp.sum(x**3)
+
+
+def logdet(x):  # analytic (complex-step friendly) while det x > 0; gradient x^{-T}
+    return jnp.log(jnp.linalg.det(x))
+
+
+def well_conditioned(n, seed):
+    """I + small noise (numpy float64): cond ~ 2 and det > 0, so log det is smooth and real-analytic nearby."""
+    rng = np.random.default_rng(seed)
+    return np.eye(n) + 0.3 * rng.standard_normal((n, n)) / np.sqrt(n)
+
+
+def relative_error(value, exact):
+    return float(jnp.linalg.norm(value - exact) / jnp.linalg.norm(exact))
+
+
+# ----------------------------------------------------------------------------- order of accuracy
+
+
+def scalar_rule(name):
+    """Stencil `name` for sin_exp along direction 1, as a function of (x, h)."""
+    rules = {
+        "forward": lambda x, h: nm.forward_difference(sin_exp, x, 1.0, h=h),
+        "backward": lambda x, h: nm.backward_difference(sin_exp, x, 1.0, h=h),
+        "central": lambda x, h: nm.central_difference(sin_exp, x, 1.0, h=h),
+        "central4": lambda x, h: nm.central_difference(sin_exp, x, 1.0, h=h, accuracy=4),
+        "central6": lambda x, h: nm.central_difference(sin_exp, x, 1.0, h=h, accuracy=6),
+        "richardson2": lambda x, h: nm.richardson(sin_exp, x, 1.0, h=h, levels=2),
+        "richardson3": lambda x, h: nm.richardson(sin_exp, x, 1.0, h=h, levels=3),
+        "second2": lambda x, h: nm.second_difference(sin_exp, x, 1.0, h=h),
+        "second4": lambda x, h: nm.second_difference(sin_exp, x, 1.0, h=h, accuracy=4),
+    }
+    return rules[name]
+
+
+def fitted_order(steps, errors):
+    return np.polyfit(np.log(steps), np.log(errors), 1)[0]
+
+
+@pytest.mark.parametrize(
+    "name, order, largest_h",  # steps largest_h / 2**k, k < 4: truncation dominates round-off throughout
+    [
+        ("forward", 1, 1e-2),
+        ("backward", 1, 1e-2),
+        ("central", 2, 1e-2),
+        ("central4", 4, 1e-1),
+        ("central6", 6, 1e-1),
+        ("richardson2", 4, 1e-1),
+        ("richardson3", 6, 4e-1),
+        ("second2", 2, 1e-2),
+        ("second4", 4, 1e-1),
+    ],
+)
+def test_order_of_accuracy(name, order, largest_h):
+    with jax.enable_x64(True):
+        x = jnp.asarray(0.7)
+        exact = sin_exp_second(x) if name.startswith("second") else sin_exp_prime(x)
+        steps = largest_h * 0.5 ** np.arange(4)
+        values = jax.jit(lambda x: [scalar_rule(name)(x, h).value for h in steps])(x)
+        errors = np.abs(np.asarray(values) - float(exact))
+    assert abs(fitted_order(steps, errors) - order) < 0.5, errors
+
+
+@pytest.mark.parametrize("accuracy", [2, 4])
+def test_order_of_mixed_second_difference(accuracy):
+    with jax.enable_x64(True):
+        z = jnp.array([0.7, -0.3])
+        u, v = jnp.array([1.0, 0.0]), jnp.array([0.0, 1.0])
+        steps = (1e-2 if accuracy == 2 else 1e-1) * 0.5 ** np.arange(4)
+        values = jax.jit(
+            lambda z: [nm.second_difference(mixed_function, z, u, v, h=h, accuracy=accuracy).value for h in steps]
+        )(z)
+        errors = np.abs(np.asarray(values) - float(mixed_function_cross(z)))
+    assert abs(fitted_order(steps, errors) - accuracy) < 0.5, errors
+
+
+def test_complex_step_error_is_quadratic_in_h():
+    """Without cancellation, large steps expose the h^2 truncation term."""
+    with jax.enable_x64(True):
+        x = jnp.asarray(0.7)
+        steps = 1e-1 * 0.5 ** np.arange(4)
+        values = jax.jit(lambda x: [nm.complex_step(sin_exp, x, 1.0, h=h).value for h in steps])(x)
+        errors = np.abs(np.asarray(values) - float(sin_exp_prime(x)))
+    assert abs(fitted_order(steps, errors) - 2) < 0.5, errors
+
+
+# ----------------------------------------------------------------------------- values
+
+SCALAR_TOLERANCES = {  # method: (float64, float32) relative tolerance at the default step
+    "forward": (1e-6, 3e-3),
+    "backward": (1e-6, 3e-3),
+    "central": (1e-9, 1e-4),
+    "central4": (1e-11, 3e-5),
+    "central6": (1e-11, 3e-5),
+    "richardson": (1e-12, 3e-5),
+    "complex_step": (1e-15, 1e-6),
+}
+
+
+@pytest.mark.parametrize("dtype", [jnp.float64, jnp.float32])
+def test_scalar_derivative_every_method(dtype):
+    with jax.enable_x64(dtype == jnp.float64):
+        x = jnp.asarray(0.7, dtype)
+        estimates = jax.jit(lambda x: {m: nm.directional(sin_exp, x, 1.0, method=m) for m in FIRST_ORDER_METHODS})(x)
+        exact = float(sin_exp_prime(0.7))
+        for method, estimate in estimates.items():
+            assert estimate.value.dtype == estimate.error.dtype == dtype, method
+            tolerance = SCALAR_TOLERANCES[method][dtype == jnp.float32]
+            assert abs(float(estimate.value) - exact) <= tolerance * abs(exact), method
+
+
+@pytest.mark.parametrize("method", FIRST_ORDER_METHODS)
+def test_gradient_and_jacobian_of_nonsquare_map(method):
+    """Gradient of a function of a 2x3 matrix is laid out like it; Jacobian of R^4 -> R^3 is 3x4."""
+    tolerance = 1e-6 if method in ("forward", "backward") else 1e-9
+    with jax.enable_x64(True):
+        x = jax.random.normal(jax.random.PRNGKey(0), (2, 3), jnp.float64)
+        y = jax.random.normal(jax.random.PRNGKey(1), (4,), jnp.float64)
+        grad, jac = jax.jit(
+            lambda x, y: (nm.gradient(sum_sin_cube, x, method=method), nm.jacobian(nonsquare, y, method=method))
+        )(x, y)
+        assert grad.value.shape == grad.error.shape == (2, 3)
+        assert grad.value.dtype == jnp.float64
+        assert relative_error(grad.value, jnp.cos(x) + 3 * x**2) <= tolerance
+        assert jac.value.shape == jac.error.shape == (3, 4)
+        assert relative_error(jac.value, nonsquare_jacobian(y)) <= tolerance
+
+
+def test_float32_jacobians_every_method():
+    y = jax.random.normal(jax.random.PRNGKey(1), (4,), jnp.float32)
+    estimates = jax.jit(lambda y: {m: nm.jacobian(nonsquare, y, method=m) for m in FIRST_ORDER_METHODS})(y)
+    for method, estimate in estimates.items():
+        assert estimate.value.dtype == estimate.error.dtype == jnp.float32, method
+        tolerance = 3e-3 if method in ("forward", "backward") else 1e-4
+        assert relative_error(estimate.value, nonsquare_jacobian(y)) <= tolerance, method
+
+
+def test_jacobian_layout_matrix_to_matrix():
+    """F(X) = X @ X: dF_ij/dX_kl = delta_ik X_lj + X_ik delta_jl, in layout out + in = (i, j, k, l)."""
+    with jax.enable_x64(True):
+        x = jax.random.normal(jax.random.PRNGKey(2), (3, 3), jnp.float64)
+        eye = jnp.eye(3)
+        exact = jnp.einsum("ik,lj->ijkl", eye, x) + jnp.einsum("ik,jl->ijkl", x, eye)
+        estimate = nm.jacobian(lambda X: X @ X, x)
+        assert estimate.value.shape == (3, 3, 3, 3)
+        assert relative_error(estimate.value, exact) <= 1e-12
+
+
+def test_zero_dimensional_input_and_output():
+    with jax.enable_x64(True):
+        x = jnp.asarray(0.3)
+        grad, hess, hess4 = jax.jit(
+            lambda x: (nm.gradient(sin_exp, x), nm.hessian(sin_exp, x), nm.hessian(sin_exp, x, method="central4"))
+        )(x)
+        assert grad.value.shape == hess.value.shape == hess4.value.shape == ()
+        assert abs(float(grad.value - sin_exp_prime(x))) <= 1e-12
+        assert abs(float(hess.value - sin_exp_second(x))) <= 1e-7
+        assert abs(float(hess4.value - sin_exp_second(x))) <= 1e-9
+
+
+@pytest.mark.parametrize("method, tol64, tol32", [("central", 1e-7, 3e-2), ("central4", 1e-9, 1e-2)])
+def test_hessian_of_quadratic_and_logsumexp(method, tol64, tol32):
+    """Quadratic: H = (A + A^T) / 2; log-sum-exp: H = diag(p) - p p^T with p = softmax(x)."""
+    rng = np.random.default_rng(3)
+    a, b, x = rng.standard_normal((4, 4)), rng.standard_normal(4), rng.standard_normal(4)
+    for dtype, tolerance in [(jnp.float64, tol64), (jnp.float32, tol32)]:
+        with jax.enable_x64(dtype == jnp.float64):
+            A, B, X = (jnp.asarray(t, dtype) for t in (a, b, x))
+            quadratic, lse = jax.jit(
+                lambda X: (
+                    nm.hessian(lambda z: 0.5 * z @ A @ z + B @ z, X, method=method),
+                    nm.hessian(logsumexp, X, method=method),
+                )
+            )(X)
+            assert quadratic.value.dtype == lse.value.dtype == dtype
+            assert relative_error(quadratic.value, (A + A.T) / 2) <= tolerance
+            assert relative_error(lse.value, logsumexp_hessian(X)) <= tolerance
+            assert jnp.array_equal(lse.value, lse.value.T)
+
+
+def test_hessian_of_matrix_input_has_doubled_shape():
+    with jax.enable_x64(True):
+        x = jax.random.normal(jax.random.PRNGKey(4), (2, 2), jnp.float64)
+        estimate = nm.hessian(lambda X: jnp.sum(X**3), x)
+        exact = jnp.diag(6 * x.ravel()).reshape(2, 2, 2, 2)
+        assert estimate.value.shape == (2, 2, 2, 2)
+        assert float(jnp.max(jnp.abs(estimate.value - exact))) <= 1e-6
+
+
+@pytest.mark.parametrize("accuracy", [2, 4])
+def test_second_difference_mixed_and_pure(accuracy):
+    with jax.enable_x64(True):
+        z = jnp.array([0.7, -0.3])
+        u, v = jnp.array([1.0, 0.0]), jnp.array([0.0, 1.0])
+        mixed, pure = jax.jit(
+            lambda z: (
+                nm.second_difference(mixed_function, z, u, v, accuracy=accuracy),
+                nm.second_difference(mixed_function, z, u, accuracy=accuracy),  # v=None: along u twice
+            )
+        )(z)
+        assert abs(float(mixed.value - mixed_function_cross(z))) <= 1e-6
+        assert abs(float(pure.value - mixed_function_pure(z))) <= 1e-6
+
+
+def test_richardson_and_complex_step_on_logdet_gradient():
+    """Gradient of log|det X| is X^{-T}; a well-conditioned 32x32 X makes it a clean float64 target."""
+    with jax.enable_x64(True):
+        x = jnp.asarray(well_conditioned(32, 0))
+        exact = jnp.linalg.inv(x).T
+        richardson = nm.gradient(lambda X: jnp.linalg.slogdet(X)[1], x)
+        assert richardson.evaluations == 6
+        assert relative_error(richardson.value, exact) <= 1e-10
+        complex_step = nm.gradient(logdet, x, method="complex_step")
+        assert complex_step.evaluations == 1
+        assert relative_error(complex_step.value, exact) <= 1e-14
+
+
+def test_evaluation_counts():
+    """Counts are static, so eval_shape reads them without compiling anything."""
+    x = jnp.asarray(0.5)
+
+    def count(call):
+        return jax.eval_shape(call, x).evaluations
+
+    expected = {
+        "forward": 3,  # x, x + h, x + 2h
+        "backward": 3,
+        "central": 4,  # +-h, +-2h
+        "central4": 6,  # +-h, +-2h, +-4h
+        "central6": 10,  # +-h, +-2h, +-3h, +-4h, +-6h
+        "richardson": 6,  # +-h, +-h/2, +-h/4
+        "complex_step": 1,
+    }
+    for method, evaluations in expected.items():
+        assert count(lambda x: nm.directional(jnp.sin, x, 1.0, method=method)) == evaluations, method
+    assert count(lambda x: nm.richardson(jnp.sin, x, 1.0, levels=4)) == 8
+    assert count(lambda x: nm.second_difference(jnp.sin, x, 1.0)) == 5  # 0, +-h, +-2h
+    assert count(lambda x: nm.second_difference(jnp.sin, jnp.ones(2) * x, jnp.ones(2), jnp.ones(2))) == 8
+
+
+# ----------------------------------------------------------------------------- batching and jit
+
+
+@pytest.mark.parametrize("method", ["forward", "central6", "richardson", "complex_step"])  # the distinct code paths
+def test_batched_directions_match_single_and_jit(method):
+    with jax.enable_x64(True):
+        x = jax.random.normal(jax.random.PRNGKey(5), (4,), jnp.float64)
+        directions = jax.random.normal(jax.random.PRNGKey(6), (3, 4), jnp.float64)
+        batched, singles = jax.jit(
+            lambda x, vs: (
+                nm.directional(nonsquare, x, vs, method=method),
+                [nm.directional(nonsquare, x, v, method=method) for v in vs],
+            )
+        )(x, directions)
+        assert batched.value.shape == batched.error.shape == (3, 3)
+        for row, single in enumerate(singles):
+            assert single.value.shape == (3,)
+            # compiled differently, so equal only up to round-off, which a difference amplifies by 1/h
+            assert bool(jnp.all(jnp.abs(batched.value[row] - single.value) <= single.error))
+            np.testing.assert_allclose(batched.error[row], single.error, rtol=0.2)
+        np.testing.assert_allclose(batched.value, directions @ nonsquare_jacobian(x).T, rtol=1e-5)
+
+
+def test_batched_second_difference_and_zero_dimensional_batches():
+    with jax.enable_x64(True):
+        z = jnp.array([0.7, -0.3])
+        us = jnp.array([[1.0, 0.0], [0.0, 1.0], [0.6, 0.8]])
+        v = jnp.array([0.0, 1.0])
+        x = jnp.asarray(0.7)
+        batched, singles, scalar = jax.jit(
+            lambda z, x: (
+                nm.second_difference(mixed_function, z, us, v),  # unbatched v is broadcast against us
+                [nm.second_difference(mixed_function, z, u, v) for u in us],
+                nm.richardson(sin_exp, x, jnp.array([1.0, -2.0])),  # 0-d x, directions of shape (2,)
+            )
+        )(z, x)
+        assert batched.value.shape == (3,)
+        for row, single in enumerate(singles):
+            assert abs(float(batched.value[row] - single.value)) <= float(batched.error[row])
+        np.testing.assert_allclose(scalar.value, jnp.array([1.0, -2.0]) * sin_exp_prime(x), rtol=1e-12)
+
+
+def test_jit_with_closure_over_traced_values():
+    """f may close over tracers of an enclosing jit (here the matrix of a quadratic form)."""
+    with jax.enable_x64(True):
+        a = jax.random.normal(jax.random.PRNGKey(8), (3, 3), jnp.float64)
+        x = jnp.array([0.1, -0.4, 0.3])
+        hess, grad = jax.jit(
+            lambda a, x: (nm.hessian(lambda z: z @ a @ z, x), nm.gradient(lambda z: z @ a @ z, x, method="central4"))
+        )(a, x)
+        np.testing.assert_allclose(hess.value, a + a.T, atol=1e-7)
+        np.testing.assert_allclose(grad.value, (a + a.T) @ x, atol=1e-10)
+
+
+# ----------------------------------------------------------------------------- steps and error estimates
+
+
+def test_relative_step_scales_with_magnitude_and_dtype():
+    with jax.enable_x64(True):
+        eps64 = float(jnp.finfo(jnp.float64).eps)
+        small, large = jnp.array([0.5, -0.2]), jnp.array([3.0, -100.0])
+        np.testing.assert_allclose(nm.relative_step(small, jnp.float64, order=2), eps64 ** (1 / 3))
+        np.testing.assert_allclose(nm.relative_step(large, jnp.float64, order=2), 100 * eps64 ** (1 / 3))
+        np.testing.assert_allclose(nm.relative_step(1.0, jnp.float64, order=2, derivative=2), eps64**0.25)
+        default = nm.central_difference(jnp.sin, jnp.asarray(1e3), 1.0).step
+        assert float(default) == pytest.approx(1e3 * eps64 ** (1 / 3))
+    step32 = nm.relative_step(jnp.ones(3, jnp.float32), jnp.float32, order=4)
+    assert step32.dtype == jnp.float32
+    assert float(step32) == pytest.approx(float(jnp.finfo(jnp.float32).eps) ** 0.2, rel=1e-6)
+
+
+def error_examples():
+    """(name, f, x, exact Jacobian): smooth float64 functions of different character."""
+    x4 = jax.random.normal(jax.random.PRNGKey(7), (4,), jnp.float64)
+    big = jnp.array([120.0, -75.0])
+    matrix = jnp.asarray(well_conditioned(5, 8))
+    return [
+        ("nonsquare", nonsquare, x4, nonsquare_jacobian(x4)),
+        ("large_x", lambda z: jnp.sin(z / 50) * z, big, jnp.diag(jnp.cos(big / 50) * big / 50 + jnp.sin(big / 50))),
+        ("logdet", logdet, matrix, jnp.linalg.inv(matrix).T),
+    ]
+
+
+@pytest.mark.parametrize("method", FIRST_ORDER_METHODS)
+def test_error_estimates_bound_true_error(method):
+    with jax.enable_x64(True):
+        examples = error_examples()
+        estimates = jax.jit(lambda xs: [nm.jacobian(f, x, method=method) for (_, f, _, _), x in zip(examples, xs)])(
+            [x for _, _, x, _ in examples]
+        )
+        bounded, total = 0, 0
+        for (name, _, _, exact), estimate in zip(examples, estimates):
+            assert estimate.error.shape == estimate.value.shape
+            assert bool(jnp.all(estimate.error >= 0)), name
+            true_error = jnp.abs(estimate.value - exact)
+            bounded += int(jnp.sum(true_error <= estimate.error))
+            total += true_error.size
+            # conservative but still informative: not wildly above the largest true error
+            assert float(jnp.max(estimate.error)) <= 1e4 * max(float(jnp.max(true_error)), 1e-15), name
+    assert bounded / total >= 0.95, (bounded, total)
+
+
+def test_error_estimates_bound_true_error_at_chosen_steps():
+    """Error estimates track the truncation error as h grows, for every stencil."""
+    with jax.enable_x64(True):
+        x = jnp.asarray(0.7)
+        names = ["forward", "backward", "central", "central4", "central6", "richardson3", "second2", "second4"]
+        steps = [1e-1, 1e-2, 1e-3]
+        estimates = jax.jit(lambda x: {n: [scalar_rule(n)(x, h) for h in steps] for n in names})(x)
+        for name in names:
+            exact = sin_exp_second(x) if name.startswith("second") else sin_exp_prime(x)
+            for h, estimate in zip(steps, estimates[name]):
+                assert abs(float(estimate.value - exact)) <= float(estimate.error), (name, h)
+
+
+def test_hessian_error_estimate_bounds_true_error():
+    with jax.enable_x64(True):
+        x = jnp.array([0.3, -1.2, 2.0, 0.1])
+        estimates = jax.jit(lambda x: [nm.hessian(logsumexp, x, method=m) for m in ["central", "central4"]])(x)
+        for estimate in estimates:
+            assert bool(jnp.all(jnp.abs(estimate.value - logsumexp_hessian(x)) <= estimate.error))
+
+
+def test_error_estimate_is_not_a_constant():
+    """The truncation part shrinks with h like h^order; a fixed guess would not."""
+    with jax.enable_x64(True):
+        x = jnp.asarray(0.7)
+        forward = [scalar_rule("forward")(x, h).error for h in (1e-2, 1e-3)]
+        central4 = [scalar_rule("central4")(x, h).error for h in (1e-1, 5e-2)]
+        assert 8 < float(forward[0] / forward[1]) < 12  # 10^1
+        assert 12 < float(central4[0] / central4[1]) < 20  # 2^4
+
+
+def test_float32_error_estimates():
+    x = jnp.asarray(well_conditioned(8, 9), jnp.float32)
+    exact = np.linalg.inv(well_conditioned(8, 9)).T
+    methods = ["central", "richardson", "complex_step"]
+    estimates = jax.jit(lambda x: [nm.gradient(logdet, x, method=m) for m in methods])(x)
+    for method, estimate in zip(methods, estimates):
+        assert estimate.value.dtype == estimate.error.dtype == jnp.float32
+        true_error = np.abs(np.asarray(estimate.value, np.float64) - exact)
+        assert np.mean(true_error <= np.asarray(estimate.error)) >= 0.95, method
+
+
+def test_complex_step_reaches_machine_precision():
+    with jax.enable_x64(True):
+        x = jnp.array([0.7, -1.3, 2.5])
+        estimate = nm.gradient(lambda z: jnp.sum(sin_exp(z)) * jnp.cosh(z[0]), x, method="complex_step")
+        exact = sin_exp_prime(x) * jnp.cosh(x[0]) + jnp.zeros(3).at[0].set(jnp.sum(sin_exp(x)) * jnp.sinh(x[0]))
+        assert float(jnp.max(jnp.abs(estimate.value - exact) / jnp.abs(exact))) <= 4 * jnp.finfo(jnp.float64).eps
+        assert bool(jnp.all(jnp.abs(estimate.value - exact) <= estimate.error))
+        assert bool(jnp.all(estimate.error <= 1e-13 * jnp.abs(exact)))
+
+
+# ----------------------------------------------------------------------------- bad input
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda x, v: nm.forward_difference(jnp.sin, x, v),
+        lambda x, v: nm.backward_difference(jnp.sin, x, v),
+        lambda x, v: nm.central_difference(jnp.sin, x, v),
+        lambda x, v: nm.richardson(jnp.sin, x, v),
+        lambda x, v: nm.complex_step(jnp.sin, x, v),
+        lambda x, v: nm.second_difference(jnp.sin, x, v),
+        lambda x, v: nm.second_difference(jnp.sin, x, jnp.ones(3), v),
+        lambda x, v: nm.directional(jnp.sin, x, v, method="central6"),
+    ],
+)
+def test_bad_direction_shape(call):
+    with pytest.raises(ValueError, match=r"direction has shape \(2, 2\); expected x.shape \(3,\)"):
+        call(jnp.ones(3), jnp.ones((2, 2)))
+
+
+def test_mismatched_batches():
+    with pytest.raises(ValueError, match=r"disagree on the batch size: \[2, 3\]"):
+        nm.second_difference(jnp.sin, jnp.ones(3), jnp.ones((2, 3)), jnp.ones((3, 3)))
+
+
+def test_unknown_accuracy_and_method():
+    x = jnp.ones(3)
+    with pytest.raises(ValueError, match=r"unknown accuracy 3; valid: 2, 4, 6"):
+        nm.central_difference(jnp.sin, x, x, accuracy=3)
+    with pytest.raises(ValueError, match=r"unknown accuracy 6; valid: 2, 4"):
+        nm.second_difference(jnp.sin, x, x, accuracy=6)
+    with pytest.raises(ValueError, match=r"unknown method 'spline'; valid: 'forward', .*'complex_step'"):
+        nm.directional(jnp.sin, x, x, method="spline")
+    with pytest.raises(ValueError, match=r"unknown method 'spline'"):
+        nm.gradient(jnp.sum, x, method="spline")
+    with pytest.raises(ValueError, match=r"unknown method 'spline'"):
+        nm.jacobian(jnp.sin, x, method="spline")
+    with pytest.raises(ValueError, match=r"unknown method 'richardson'; valid: 'central', 'central4'"):
+        nm.hessian(jnp.sum, x, method="richardson")
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda x: nm.forward_difference(jnp.sin, x, x),
+        lambda x: nm.central_difference(jnp.sin, x, x, accuracy=4),
+        lambda x: nm.richardson(jnp.sin, x, x),
+        lambda x: nm.complex_step(jnp.sin, x, x),
+        lambda x: nm.second_difference(jnp.sin, x, x),
+        lambda x: nm.gradient(jnp.sum, x),
+        lambda x: nm.jacobian(jnp.sin, x),
+        lambda x: nm.hessian(jnp.sum, x),
+    ],
+)
+def test_integer_input(call):
+    with pytest.raises(ValueError, match=r"x must have a floating dtype.*int32"):
+        call(jnp.arange(3))
+
+
+def test_complex_step_rejects_complex_input_and_real_only_f():
+    with pytest.raises(ValueError, match=r"complex_step needs real x.*complex64"):
+        nm.complex_step(jnp.sin, jnp.ones(2, jnp.complex64), jnp.ones(2))
+    with pytest.raises(ValueError, match=r"complex_step needs f to return complex output.*float32"):
+        nm.complex_step(jnp.abs, jnp.ones(2), jnp.ones(2))
+
+
+def test_other_bad_arguments():
+    x = jnp.ones(3)
+    with pytest.raises(ValueError, match=r"gradient needs a scalar-valued f, but f\(x\) has shape \(3,\)"):
+        nm.gradient(jnp.sin, x)
+    with pytest.raises(ValueError, match=r"hessian needs a scalar-valued f"):
+        nm.hessian(jnp.sin, x)
+    with pytest.raises(ValueError, match=r"levels must be an int >= 2"):
+        nm.richardson(jnp.sin, x, x, levels=1)
+    with pytest.raises(ValueError, match=r"ratio must be > 1"):
+        nm.richardson(jnp.sin, x, x, ratio=1.0)
+    with pytest.raises(ValueError, match=r"step h must be positive, got -0.1"):
+        nm.central_difference(jnp.sin, x, x, h=-0.1)
+    with pytest.raises(ValueError, match=r"step h must be positive, got 0"):
+        nm.complex_step(jnp.sin, x, x, h=0)
