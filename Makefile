@@ -20,5 +20,8 @@ verify: $(INSTALLED)
 test: $(INSTALLED)
 	$(PY) -m pytest -q
 
+docs: $(INSTALLED)
+	$(VENV)/bin/matcalc docs --out docs
+
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -17,6 +17,7 @@ RECORDS = (
         out="p q",
         kind=Kind.JACOBIAN,
         layout=Layout.VEC,
+        real_analytic=True,
         sources=(DIFFERENTIALS, "Magnus & Neudecker, Matrix Differential Calculus, vec of a product"),
         notes="Column-major vec; a row-major vec gives A ⊗ B^T instead.",
     ),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import functools
 
 from matcalc.identity import Identity
@@ -26,7 +27,9 @@ def get(identity_id: str) -> Identity:
     for record in catalog():
         if record.id == identity_id:
             return record
-    close = [r.id for r in catalog() if identity_id.split(".")[-1].lower() in r.id.lower()]
+    ids = [r.id for r in catalog()]
+    tail = identity_id.split(".")[-1].lower()
+    close = list(dict.fromkeys(difflib.get_close_matches(identity_id, ids, n=5) + [i for i in ids if tail in i.lower()]))
     hint = f"; did you mean {', '.join(close[:5])}?" if close else "; `matcalc list` shows them all"
     raise KeyError(f"no identity {identity_id!r}{hint}")
 

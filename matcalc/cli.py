@@ -1,4 +1,4 @@
-"""Command line: ``matcalc list | show | verify`` (and the studies of ``matcalc.studies``)."""
+"""Command line: ``matcalc list | show | verify | docs``."""
 
 from __future__ import annotations
 
@@ -99,6 +99,19 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def cmd_docs(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from matcalc.docs import write_docs
+
+    records = catalog()
+    run = write_docs(records, Path(args.out), verify_now=not args.no_verify,
+                     progress=_progress(len(records) * 2))
+    failed = [i for i, per in run.get("results", {}).items() if not all(d["ok"] for d in per.values())]
+    print(f"wrote {args.out}/catalog.md: {len(records)} identities" + (f"; FAILED: {failed}" if failed else ""))
+    return 1 if failed else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="matcalc", description="A verified matrix-calculus reference for JAX.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -122,6 +135,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", metavar="FILE", help="write results and a summary as JSON")
     p.set_defaults(run=cmd_verify)
+
+    p = sub.add_parser("docs", help="verify the catalog and write docs/catalog.md from the records")
+    p.add_argument("--out", default="docs", help="folder for catalog.md and verification.json")
+    p.add_argument("--no-verify", action="store_true", help="re-render from the recorded verification run")
+    p.set_defaults(run=cmd_docs)
     return parser
 
 

@@ -17,6 +17,7 @@ import numpy as np
 
 from matcalc.identity import Layout
 from matcalc.layout import expected_shape, from_jax
+from matcalc.tolerance import DIAGNOSIS_FACTOR
 
 Shape = tuple[int, ...]
 MAX_PERMUTED_AXES = 4  # beyond this, only the transposes are tried (n! rearrangements)
@@ -77,22 +78,22 @@ def _hypotheses(truth: np.ndarray, layout: Layout, out_shape: Shape, in_shape: S
             yield f"layout: {name} where layout {layout.value!r} was declared", array
 
 
-def _scale_words(alpha: float, threshold: float) -> str | None:
-    if abs(alpha - 1) <= threshold:
+def _scale_words(alpha: float, tol: float) -> str | None:
+    if abs(alpha - 1) <= tol:
         return None
-    if abs(alpha + 1) <= threshold:
+    if abs(alpha + 1) <= tol:
         return "negated"
     return f"scaled by {alpha:.10g}"
 
 
-def diagnose(
-    raw: np.ndarray, truth: np.ndarray, layout: Layout, out_shape: Shape, in_shape: Shape, threshold: float
-) -> str:
+def diagnose(raw: np.ndarray, truth: np.ndarray, layout: Layout, out_shape: Shape, in_shape: Shape, tol: float) -> str:
     """A sentence naming the nearest simple relation between ``raw`` and the (JAX-layout) truth.
 
-    ``threshold`` is the relative residual under which a rearranged, rescaled truth counts as
-    explaining the candidate.
+    A rearranged truth explains the candidate when, after the best scale factor, it matches within
+    ``DIAGNOSIS_FACTOR * tol`` (the mistake is exact, so the match is as good as the arithmetic);
+    the factor counts as a mistake when it differs from 1 by more than ``tol``.
     """
+    threshold = DIAGNOSIS_FACTOR * tol
     raw, truth = np.asarray(raw), np.asarray(truth)
     layout = Layout(layout)
     want = expected_shape(layout, out_shape, in_shape)
@@ -112,7 +113,7 @@ def diagnose(
         alpha = float(np.vdot(h, raw)) / hh
         if np.linalg.norm(raw - alpha * h) > threshold * raw_norm:
             continue
-        scale = _scale_words(alpha, threshold)
+        scale = _scale_words(alpha, tol)
         if relation is None and scale is None:
             return prefix + "matches the truth: the disagreement is with a reference (see errors)"
         words = " and ".join(w for w in (relation, scale) if w)

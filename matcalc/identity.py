@@ -114,7 +114,8 @@ class Identity:
     sources: tuple[str, ...] = ()
     notes: str = ""
     dims: Mapping[str, int] = dataclasses.field(default_factory=dict)
-    real_analytic: bool = True  # f extends to complex inputs, so complex-step applies
+    # f's implementation extends analytically to complex inputs, so the complex-step reference applies
+    real_analytic: bool = False
 
     def __post_init__(self) -> None:
         try:

@@ -151,23 +151,28 @@ def _in_float64(p: Problem, candidate: Array) -> tuple[Problem, Array]:
     return p.in_place(tuple(map(up, p.args)), tuple(map(up, p.tangents))), up(candidate)
 
 
-def _fd(p: Problem, candidate: Array) -> Comparison:
-    with jax.enable_x64(True):
-        p64, cand64 = _in_float64(p, candidate)
-        if p.kind is Kind.DIFFERENTIAL:
-            moved = lambda s: p64.f(*(a + s * t for a, t in zip(p64.args, p64.tangents)))  # noqa: E731
-            est = numerical.directional(moved, jnp.zeros((), jnp.float64), jnp.ones((), jnp.float64))
-            return Comparison(est.value, cand64, _relative_size(est.error, est.value))
-        if p.kind is Kind.DIRECTIONAL:
-            est = numerical.directional(p64.f_wrt, p64.x, p64.tangents[0])
-            return Comparison(est.value, cand64, _relative_size(est.error, est.value))
-        v = p64.directions(salt=3)
-        if p.kind is Kind.HESSIAN:  # central differences of the gradient, as the GUIDE prescribes
-            est = numerical.directional(jax.grad(p64.f_wrt), p64.x, v)
-            applied = _apply(cand64, v)
-            return Comparison(p64.project(est.value), p64.project(applied), _relative_size(est.error, est.value))
-        est = numerical.directional(p64.f_wrt, p64.x, v)
-        return Comparison(est.value, _apply(cand64, v), _relative_size(est.error, est.value))
+def _finite_difference(method: str) -> Callable[[Problem, Array], Comparison]:
+    """Directional finite differences by ``method`` (see ``matcalc.numerical``), always in float64."""
+
+    def reference(p: Problem, candidate: Array) -> Comparison:
+        with jax.enable_x64(True):
+            p64, cand64 = _in_float64(p, candidate)
+            if p.kind is Kind.DIFFERENTIAL:
+                moved = lambda s: p64.f(*(a + s * t for a, t in zip(p64.args, p64.tangents)))  # noqa: E731
+                est = numerical.directional(moved, jnp.zeros((), jnp.float64), jnp.ones((), jnp.float64), method=method)
+                return Comparison(est.value, cand64, _relative_size(est.error, est.value))
+            if p.kind is Kind.DIRECTIONAL:
+                est = numerical.directional(p64.f_wrt, p64.x, p64.tangents[0], method=method)
+                return Comparison(est.value, cand64, _relative_size(est.error, est.value))
+            v = p64.directions(salt=3)
+            if p.kind is Kind.HESSIAN:  # differences of the gradient, as the GUIDE prescribes
+                est = numerical.directional(jax.grad(p64.f_wrt), p64.x, v, method=method)
+                applied = _apply(cand64, v)
+                return Comparison(p64.project(est.value), p64.project(applied), _relative_size(est.error, est.value))
+            est = numerical.directional(p64.f_wrt, p64.x, v, method=method)
+            return Comparison(est.value, _apply(cand64, v), _relative_size(est.error, est.value))
+
+    return reference
 
 
 def _hessian_rev_over_fwd(f: Callable) -> Callable:
@@ -180,14 +185,31 @@ def _grad_directional(p: Problem, candidate: Array) -> Comparison:
 
 
 REFERENCES: dict[Kind, dict[str, Callable[[Problem, Array], Comparison]]] = {
-    Kind.DERIVATIVE: {"grad": _full(jax.grad), "jacfwd": _full(jax.jacfwd), "fd": _fd},
-    Kind.GRADIENT: {"grad": _full(jax.grad), "jacrev": _full(jax.jacrev), "jacfwd": _full(jax.jacfwd), "fd": _fd},
-    Kind.JACOBIAN: {"jacrev": _full(jax.jacrev), "jacfwd": _full(jax.jacfwd), "jvp": _jvp, "vjp": _vjp, "fd": _fd},
-    Kind.HESSIAN: {"hessian": _full(jax.hessian), "rev_over_fwd": _full(_hessian_rev_over_fwd), "fd": _fd},
-    Kind.DIFFERENTIAL: {"jvp": _jvp, "vjp": _vjp, "fd": _fd},
-    Kind.DIRECTIONAL: {"jvp": _jvp, "grad": _grad_directional, "fd": _fd},
+    Kind.DERIVATIVE: {"grad": _full(jax.grad), "jacfwd": _full(jax.jacfwd), "fd": _finite_difference("richardson")},
+    Kind.GRADIENT: {"grad": _full(jax.grad), "jacrev": _full(jax.jacrev), "jacfwd": _full(jax.jacfwd), "fd": _finite_difference("richardson")},
+    Kind.JACOBIAN: {"jacrev": _full(jax.jacrev), "jacfwd": _full(jax.jacfwd), "jvp": _jvp, "vjp": _vjp, "fd": _finite_difference("richardson")},
+    Kind.HESSIAN: {"hessian": _full(jax.hessian), "rev_over_fwd": _full(_hessian_rev_over_fwd), "fd": _finite_difference("richardson")},
+    Kind.DIFFERENTIAL: {"jvp": _jvp, "vjp": _vjp, "fd": _finite_difference("richardson")},
+    Kind.DIRECTIONAL: {"jvp": _jvp, "grad": _grad_directional, "fd": _finite_difference("richardson")},
 }
 
 
-def reference_names(kind: Kind) -> tuple[str, ...]:
-    return tuple(REFERENCES[Kind(kind)])
+# For functions whose implementation extends analytically to complex inputs (the record says so):
+# Im f(x + ihv)/h has no subtractive cancellation. Not for Hessians (it would need a complex gradient).
+COMPLEX_STEP = _finite_difference("complex_step")
+
+
+def reference_names(kind: Kind, real_analytic: bool = False) -> tuple[str, ...]:
+    """The references a closed form of this kind is checked against."""
+    names = tuple(REFERENCES[Kind(kind)])
+    return names + ("complex_step",) if real_analytic and Kind(kind) is not Kind.HESSIAN else names
+
+
+def reference(kind: Kind, name: str) -> Callable[[Problem, Array], Comparison]:
+    if name == "complex_step" and Kind(kind) is not Kind.HESSIAN:
+        return COMPLEX_STEP
+    try:
+        return REFERENCES[Kind(kind)][name]
+    except KeyError:
+        known = reference_names(kind, real_analytic=True)
+        raise ValueError(f"unknown reference {name!r} for a {Kind(kind).value}; known: {known}") from None

@@ -66,6 +66,7 @@ def verify(
             label=record.id,
             seed=seed,
             arg_names=names,
+            real_analytic=record.real_analytic,
             sources=record.sources,
             device=str((dev or jax.devices()[0]).platform),
             matmul_precision=MATMUL_PRECISION,

@@ -1,0 +1,68 @@
+"""The command line: list, show, verify (table, JSON, exit codes)."""
+
+import json
+import subprocess
+import sys
+
+import jax.numpy as jnp
+
+import matcalc
+from matcalc import cli
+from matcalc.identity import Identity, Kind
+
+
+def test_list_json_has_the_documented_fields(capsys):
+    assert cli.main(["list", "--json"]) == 0
+    items = json.loads(capsys.readouterr().out)
+    assert len(items) == len(matcalc.catalog())
+    for item in items:
+        assert {"id", "kind", "layout", "args", "wrt", "sources"} <= set(item)
+        assert all({"shape", "domain"} <= set(a) for a in item["args"].values())
+
+
+def test_list_text_and_family_prefix(capsys):
+    assert cli.main(["list", "differential"]) == 0
+    out = capsys.readouterr().out
+    assert "differential.product" in out and "scalar_by_matrix" not in out
+
+
+def test_show_prints_formula_layout_sources_and_example(capsys):
+    assert cli.main(["show", "vector_by_matrix.AXb"]) == 0
+    out = capsys.readouterr().out
+    for word in ("formula", "layout", "J[i, j, k]", "sources", "worked example", "closed form", "jax.jacrev",
+                 "relative error"):
+        assert word in out
+
+
+def test_verify_prints_table_and_writes_json(tmp_path, capsys):
+    path = tmp_path / "out.json"
+    code = cli.main(["verify", "scalar_by_matrix.trace_AXB", "differential.trace", "--dtype", "both", "--json",
+                     str(path)])
+    captured = capsys.readouterr()
+    assert code == 0
+    assert "4 passed, 0 failed" in captured.out and "matmul precision highest" in captured.out
+    assert "[   4/4] pass" in captured.err
+    report = json.loads(path.read_text())
+    assert report["summary"]["total"] == 4 and report["summary"]["failed"] == 0
+    assert {"id", "ok", "errors"} <= set(report["results"][0])
+    assert report["summary"]["seconds"] > 0
+
+
+def test_verify_exits_1_and_reports_a_failure(monkeypatch, capsys):
+    broken = Identity(id="broken.trace", title="wrong on purpose", latex="x", f=lambda X: jnp.trace(X),
+                      closed_form=lambda X: -jnp.eye(X.shape[0], dtype=X.dtype), wrt="X", args={"X": "n n"},
+                      kind=Kind.GRADIENT, sources=("test",))
+    monkeypatch.setattr(cli, "select", lambda ids: (broken,))
+    assert cli.main(["verify", "broken.trace"]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL" in out and "negated" in out and "0 passed, 1 failed" in out
+
+
+def test_unknown_id_is_a_clear_error(capsys):
+    assert cli.main(["show", "scalar_by_matrix.trace"]) == 2
+    assert "did you mean scalar_by_matrix.trace_AXB" in capsys.readouterr().err
+
+
+def test_python_dash_m_entry_point():
+    out = subprocess.run([sys.executable, "-m", "matcalc", "list"], capture_output=True, text=True, check=True)
+    assert f"{len(matcalc.catalog())} identities" in out.stdout
