@@ -1,4 +1,4 @@
-"""Command line: ``matcalc list | show | verify | docs``."""
+"""Command line: ``matcalc list | show | verify | docs | swell | fd-study``."""
 
 from __future__ import annotations
 
@@ -112,6 +112,17 @@ def cmd_docs(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_swell(args: argparse.Namespace) -> int:
+    from matcalc.swell import format_table, plot_swell, swell_table
+
+    rows = swell_table(families=tuple(args.family or ("product", "composition")), depths=range(1, args.depth + 1))
+    print(format_table(rows))
+    if args.plot:
+        plot_swell(rows, args.plot)
+        print(f"wrote {args.plot}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="matcalc", description="A verified matrix-calculus reference for JAX.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -140,6 +151,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="docs", help="folder for catalog.md and verification.json")
     p.add_argument("--no-verify", action="store_true", help="re-render from the recorded verification run")
     p.set_defaults(run=cmd_docs)
+
+    p = sub.add_parser("swell", help="expression swell: symbolic derivative size vs jax.grad's jaxpr, by depth")
+    p.add_argument("--family", action="append", help="product, composition or chain (repeatable)")
+    p.add_argument("--depth", type=int, default=8, help="largest nesting depth (default 8)")
+    p.add_argument("--plot", metavar="PNG", help="write a log-scale plot of the sizes")
+    p.set_defaults(run=cmd_swell)
     return parser
 
 

@@ -1,7 +1,7 @@
 """Tests for matcalc.numerical: orders, values against hand-written derivatives, error estimates, bad input.
 
-Each derivative call compiles one XLA computation, so related calls are grouped under one ``jax.jit``
-to keep the file fast.
+Each derivative call compiles one XLA computation, so related calls are grouped under one ``jax.jit``,
+and exact values and comparisons use numpy (eager jax ops would each compile too) to keep the file fast.
 """
 
 import jax
@@ -19,11 +19,13 @@ def sin_exp(x):
 
 
 def sin_exp_prime(x):
-    return jnp.exp(x) * (jnp.sin(x) + jnp.cos(x))
+    x = np.asarray(x, np.float64)
+    return np.exp(x) * (np.sin(x) + np.cos(x))
 
 
 def sin_exp_second(x):
-    return 2 * jnp.exp(x) * jnp.cos(x)
+    x = np.asarray(x, np.float64)
+    return 2 * np.exp(x) * np.cos(x)
 
 
 def mixed_function(z):  # R^2 -> R
@@ -31,11 +33,13 @@ def mixed_function(z):  # R^2 -> R
 
 
 def mixed_function_cross(z):  # d^2/dz0 dz1 of mixed_function
-    return jnp.cos(z[0]) * jnp.exp(z[1]) + 6 * z[0] ** 2 * z[1]
+    z = np.asarray(z, np.float64)
+    return np.cos(z[0]) * np.exp(z[1]) + 6 * z[0] ** 2 * z[1]
 
 
 def mixed_function_pure(z):  # d^2/dz0^2 of mixed_function
-    return -jnp.sin(z[0]) * jnp.exp(z[1]) + 6 * z[0] * z[1] ** 2
+    z = np.asarray(z, np.float64)
+    return -np.sin(z[0]) * np.exp(z[1]) + 6 * z[0] * z[1] ** 2
 
 
 def logsumexp(x):
@@ -43,24 +47,33 @@ def logsumexp(x):
 
 
 def logsumexp_hessian(x):
-    p = jax.nn.softmax(x)
-    return jnp.diag(p) - jnp.outer(p, p)
+    e = np.exp(np.asarray(x, np.float64))
+    p = e / e.sum()
+    return np.diag(p) - np.outer(p, p)
+
+
+NONSQUARE_A = np.arange(12.0).reshape(3, 4) / 10 - 0.5
 
 
 def nonsquare(x):
     """R^4 -> R^3: tanh(A x) + x[:3]^2."""
-    a = jnp.arange(12.0, dtype=x.dtype).reshape(3, 4) / 10 - 0.5
-    return jnp.tanh(a @ x) + x[:3] ** 2
+    return jnp.tanh(jnp.asarray(NONSQUARE_A, x.dtype) @ x) + x[:3] ** 2
 
 
 def nonsquare_jacobian(x):
-    a = jnp.arange(12.0, dtype=x.dtype).reshape(3, 4) / 10 - 0.5
-    square = jnp.zeros((3, 4), x.dtype).at[:, :3].set(jnp.diag(2 * x[:3]))
-    return (1 - jnp.tanh(a @ x) ** 2)[:, None] * a + square
+    x = np.asarray(x, np.float64)
+    square = np.zeros((3, 4))
+    square[:, :3] = np.diag(2 * x[:3])
+    return (1 - np.tanh(NONSQUARE_A @ x) ** 2)[:, None] * NONSQUARE_A + square
 
 
-def sum_sin_cube(x):  # gradient cos x + 3 x^2
+def sum_sin_cube(x):
     return jnp.sum(jnp.sin(x)) + jnp.sum(x**3)
+
+
+def sum_sin_cube_gradient(x):
+    x = np.asarray(x, np.float64)
+    return np.cos(x) + 3 * x**2
 
 
 def logdet(x):  # analytic (complex-step friendly) while det x > 0; gradient x^{-T}
@@ -73,8 +86,19 @@ def well_conditioned(n, seed):
     return np.eye(n) + 0.3 * rng.standard_normal((n, n)) / np.sqrt(n)
 
 
+def normal(seed, shape):
+    return np.random.default_rng(seed).standard_normal(shape)
+
+
 def relative_error(value, exact):
-    return float(jnp.linalg.norm(value - exact) / jnp.linalg.norm(exact))
+    value, exact = np.asarray(value, np.float64), np.asarray(exact, np.float64)
+    return np.linalg.norm(value - exact) / np.linalg.norm(exact)
+
+
+def true_errors_bounded(estimate, exact):
+    """Whether |value - exact| <= error, elementwise (numpy bool array)."""
+    value, error = np.asarray(estimate.value, np.float64), np.asarray(estimate.error, np.float64)
+    return np.abs(value - np.asarray(exact, np.float64)) <= error
 
 
 # ----------------------------------------------------------------------------- order of accuracy
@@ -120,7 +144,7 @@ def test_order_of_accuracy(name, order, largest_h):
         exact = sin_exp_second(x) if name.startswith("second") else sin_exp_prime(x)
         steps = largest_h * 0.5 ** np.arange(4)
         values = jax.jit(lambda x: [scalar_rule(name)(x, h).value for h in steps])(x)
-        errors = np.abs(np.asarray(values) - float(exact))
+        errors = np.abs(np.asarray(values) - exact)
     assert abs(fitted_order(steps, errors) - order) < 0.5, errors
 
 
@@ -165,7 +189,7 @@ def test_scalar_derivative_every_method(dtype):
     with jax.enable_x64(dtype == jnp.float64):
         x = jnp.asarray(0.7, dtype)
         estimates = jax.jit(lambda x: {m: nm.directional(sin_exp, x, 1.0, method=m) for m in FIRST_ORDER_METHODS})(x)
-        exact = float(sin_exp_prime(0.7))
+        exact = sin_exp_prime(0.7)
         for method, estimate in estimates.items():
             assert estimate.value.dtype == estimate.error.dtype == dtype, method
             tolerance = SCALAR_TOLERANCES[method][dtype == jnp.float32]
@@ -174,23 +198,27 @@ def test_scalar_derivative_every_method(dtype):
 
 @pytest.mark.parametrize("method", FIRST_ORDER_METHODS)
 def test_gradient_and_jacobian_of_nonsquare_map(method):
-    """Gradient of a function of a 2x3 matrix is laid out like it; Jacobian of R^4 -> R^3 is 3x4."""
+    """Gradient of a function of a 2x3 matrix is laid out like it; Jacobian of R^4 -> R^3 is 3x4.
+
+    Their error estimates must bound the true errors too (see also test_error_estimates_bound_true_error).
+    """
     tolerance = 1e-6 if method in ("forward", "backward") else 1e-9
     with jax.enable_x64(True):
-        x = jax.random.normal(jax.random.PRNGKey(0), (2, 3), jnp.float64)
-        y = jax.random.normal(jax.random.PRNGKey(1), (4,), jnp.float64)
+        x, y = jnp.asarray(normal(0, (2, 3))), jnp.asarray(normal(1, (4,)))
         grad, jac = jax.jit(
             lambda x, y: (nm.gradient(sum_sin_cube, x, method=method), nm.jacobian(nonsquare, y, method=method))
         )(x, y)
         assert grad.value.shape == grad.error.shape == (2, 3)
         assert grad.value.dtype == jnp.float64
-        assert relative_error(grad.value, jnp.cos(x) + 3 * x**2) <= tolerance
+        assert relative_error(grad.value, sum_sin_cube_gradient(x)) <= tolerance
+        assert true_errors_bounded(grad, sum_sin_cube_gradient(x)).all()
         assert jac.value.shape == jac.error.shape == (3, 4)
         assert relative_error(jac.value, nonsquare_jacobian(y)) <= tolerance
+        assert true_errors_bounded(jac, nonsquare_jacobian(y)).all()
 
 
 def test_float32_jacobians_every_method():
-    y = jax.random.normal(jax.random.PRNGKey(1), (4,), jnp.float32)
+    y = jnp.asarray(normal(1, (4,)), jnp.float32)
     estimates = jax.jit(lambda y: {m: nm.jacobian(nonsquare, y, method=m) for m in FIRST_ORDER_METHODS})(y)
     for method, estimate in estimates.items():
         assert estimate.value.dtype == estimate.error.dtype == jnp.float32, method
@@ -201,10 +229,10 @@ def test_float32_jacobians_every_method():
 def test_jacobian_layout_matrix_to_matrix():
     """F(X) = X @ X: dF_ij/dX_kl = delta_ik X_lj + X_ik delta_jl, in layout out + in = (i, j, k, l)."""
     with jax.enable_x64(True):
-        x = jax.random.normal(jax.random.PRNGKey(2), (3, 3), jnp.float64)
-        eye = jnp.eye(3)
-        exact = jnp.einsum("ik,lj->ijkl", eye, x) + jnp.einsum("ik,jl->ijkl", x, eye)
-        estimate = nm.jacobian(lambda X: X @ X, x)
+        x = normal(2, (3, 3))
+        eye = np.eye(3)
+        exact = np.einsum("ik,lj->ijkl", eye, x) + np.einsum("ik,jl->ijkl", x, eye)
+        estimate = nm.jacobian(lambda X: X @ X, jnp.asarray(x))
         assert estimate.value.shape == (3, 3, 3, 3)
         assert relative_error(estimate.value, exact) <= 1e-12
 
@@ -216,9 +244,9 @@ def test_zero_dimensional_input_and_output():
             lambda x: (nm.gradient(sin_exp, x), nm.hessian(sin_exp, x), nm.hessian(sin_exp, x, method="central4"))
         )(x)
         assert grad.value.shape == hess.value.shape == hess4.value.shape == ()
-        assert abs(float(grad.value - sin_exp_prime(x))) <= 1e-12
-        assert abs(float(hess.value - sin_exp_second(x))) <= 1e-7
-        assert abs(float(hess4.value - sin_exp_second(x))) <= 1e-9
+        assert abs(float(grad.value) - sin_exp_prime(0.3)) <= 1e-12
+        assert abs(float(hess.value) - sin_exp_second(0.3)) <= 1e-7
+        assert abs(float(hess4.value) - sin_exp_second(0.3)) <= 1e-9
 
 
 @pytest.mark.parametrize("method, tol64, tol32", [("central", 1e-7, 3e-2), ("central4", 1e-9, 1e-2)])
@@ -236,18 +264,17 @@ def test_hessian_of_quadratic_and_logsumexp(method, tol64, tol32):
                 )
             )(X)
             assert quadratic.value.dtype == lse.value.dtype == dtype
-            assert relative_error(quadratic.value, (A + A.T) / 2) <= tolerance
-            assert relative_error(lse.value, logsumexp_hessian(X)) <= tolerance
-            assert jnp.array_equal(lse.value, lse.value.T)
+            assert relative_error(quadratic.value, (a + a.T) / 2) <= tolerance
+            assert relative_error(lse.value, logsumexp_hessian(x)) <= tolerance
+            np.testing.assert_array_equal(lse.value, np.asarray(lse.value).T)
 
 
 def test_hessian_of_matrix_input_has_doubled_shape():
     with jax.enable_x64(True):
-        x = jax.random.normal(jax.random.PRNGKey(4), (2, 2), jnp.float64)
-        estimate = nm.hessian(lambda X: jnp.sum(X**3), x)
-        exact = jnp.diag(6 * x.ravel()).reshape(2, 2, 2, 2)
+        x = normal(4, (2, 2))
+        estimate = nm.hessian(lambda X: jnp.sum(X**3), jnp.asarray(x))
         assert estimate.value.shape == (2, 2, 2, 2)
-        assert float(jnp.max(jnp.abs(estimate.value - exact))) <= 1e-6
+        np.testing.assert_allclose(estimate.value, np.diag(6 * x.ravel()).reshape(2, 2, 2, 2), atol=1e-6)
 
 
 @pytest.mark.parametrize("accuracy", [2, 4])
@@ -261,21 +288,24 @@ def test_second_difference_mixed_and_pure(accuracy):
                 nm.second_difference(mixed_function, z, u, accuracy=accuracy),  # v=None: along u twice
             )
         )(z)
-        assert abs(float(mixed.value - mixed_function_cross(z))) <= 1e-6
-        assert abs(float(pure.value - mixed_function_pure(z))) <= 1e-6
+        assert abs(float(mixed.value) - mixed_function_cross(z)) <= 1e-6
+        assert abs(float(pure.value) - mixed_function_pure(z)) <= 1e-6
 
 
 def test_richardson_and_complex_step_on_logdet_gradient():
     """Gradient of log|det X| is X^{-T}; a well-conditioned 32x32 X makes it a clean float64 target."""
     with jax.enable_x64(True):
-        x = jnp.asarray(well_conditioned(32, 0))
-        exact = jnp.linalg.inv(x).T
-        richardson = nm.gradient(lambda X: jnp.linalg.slogdet(X)[1], x)
+        x = well_conditioned(32, 0)
+        exact = np.linalg.inv(x).T
+        richardson = nm.gradient(lambda X: jnp.linalg.slogdet(X)[1], jnp.asarray(x))
         assert richardson.evaluations == 6
         assert relative_error(richardson.value, exact) <= 1e-10
-        complex_step = nm.gradient(logdet, x, method="complex_step")
+        complex_step = nm.gradient(logdet, jnp.asarray(x), method="complex_step")
         assert complex_step.evaluations == 1
         assert relative_error(complex_step.value, exact) <= 1e-14
+        # log det carries several ulps of round-off of its own; the estimates must allow for it
+        assert true_errors_bounded(richardson, exact).mean() >= 0.95
+        assert true_errors_bounded(complex_step, exact).mean() >= 0.95
 
 
 def test_evaluation_counts():
@@ -307,21 +337,20 @@ def test_evaluation_counts():
 @pytest.mark.parametrize("method", ["forward", "central6", "richardson", "complex_step"])  # the distinct code paths
 def test_batched_directions_match_single_and_jit(method):
     with jax.enable_x64(True):
-        x = jax.random.normal(jax.random.PRNGKey(5), (4,), jnp.float64)
-        directions = jax.random.normal(jax.random.PRNGKey(6), (3, 4), jnp.float64)
+        x, directions = jnp.asarray(normal(5, (4,))), jnp.asarray(normal(6, (3, 4)))
         batched, singles = jax.jit(
             lambda x, vs: (
                 nm.directional(nonsquare, x, vs, method=method),
-                [nm.directional(nonsquare, x, v, method=method) for v in vs],
+                [nm.directional(nonsquare, x, v, method=method) for v in vs[:2]],
             )
         )(x, directions)
         assert batched.value.shape == batched.error.shape == (3, 3)
         for row, single in enumerate(singles):
             assert single.value.shape == (3,)
             # compiled differently, so equal only up to round-off, which a difference amplifies by 1/h
-            assert bool(jnp.all(jnp.abs(batched.value[row] - single.value) <= single.error))
+            assert true_errors_bounded(single, batched.value[row]).all()
             np.testing.assert_allclose(batched.error[row], single.error, rtol=0.2)
-        np.testing.assert_allclose(batched.value, directions @ nonsquare_jacobian(x).T, rtol=1e-5)
+        np.testing.assert_allclose(batched.value, np.asarray(directions) @ nonsquare_jacobian(x).T, rtol=1e-5)
 
 
 def test_batched_second_difference_and_zero_dimensional_batches():
@@ -339,18 +368,17 @@ def test_batched_second_difference_and_zero_dimensional_batches():
         )(z, x)
         assert batched.value.shape == (3,)
         for row, single in enumerate(singles):
-            assert abs(float(batched.value[row] - single.value)) <= float(batched.error[row])
-        np.testing.assert_allclose(scalar.value, jnp.array([1.0, -2.0]) * sin_exp_prime(x), rtol=1e-12)
+            assert true_errors_bounded(single, batched.value[row])
+        np.testing.assert_allclose(scalar.value, np.array([1.0, -2.0]) * sin_exp_prime(0.7), rtol=1e-12)
 
 
 def test_jit_with_closure_over_traced_values():
     """f may close over tracers of an enclosing jit (here the matrix of a quadratic form)."""
     with jax.enable_x64(True):
-        a = jax.random.normal(jax.random.PRNGKey(8), (3, 3), jnp.float64)
-        x = jnp.array([0.1, -0.4, 0.3])
+        a, x = normal(8, (3, 3)), np.array([0.1, -0.4, 0.3])
         hess, grad = jax.jit(
             lambda a, x: (nm.hessian(lambda z: z @ a @ z, x), nm.gradient(lambda z: z @ a @ z, x, method="central4"))
-        )(a, x)
+        )(jnp.asarray(a), jnp.asarray(x))
         np.testing.assert_allclose(hess.value, a + a.T, atol=1e-7)
         np.testing.assert_allclose(grad.value, (a + a.T) @ x, atol=1e-10)
 
@@ -361,26 +389,32 @@ def test_jit_with_closure_over_traced_values():
 def test_relative_step_scales_with_magnitude_and_dtype():
     with jax.enable_x64(True):
         eps64 = float(jnp.finfo(jnp.float64).eps)
-        small, large = jnp.array([0.5, -0.2]), jnp.array([3.0, -100.0])
-        np.testing.assert_allclose(nm.relative_step(small, jnp.float64, order=2), eps64 ** (1 / 3))
-        np.testing.assert_allclose(nm.relative_step(large, jnp.float64, order=2), 100 * eps64 ** (1 / 3))
-        np.testing.assert_allclose(nm.relative_step(1.0, jnp.float64, order=2, derivative=2), eps64**0.25)
-        default = nm.central_difference(jnp.sin, jnp.asarray(1e3), 1.0).step
-        assert float(default) == pytest.approx(1e3 * eps64 ** (1 / 3))
+        small, large = np.array([0.5, -0.2]), np.array([3.0, -100.0])
+        steps = jax.jit(
+            lambda small, large: (
+                nm.relative_step(small, jnp.float64, order=2),
+                nm.relative_step(large, jnp.float64, order=2),
+                nm.relative_step(1.0, jnp.float64, order=2, derivative=2),
+                nm.central_difference(jnp.sin, large[1], 1.0).step,  # the default step is relative too
+            )
+        )(small, large)
+        central = eps64 ** (1 / 3)  # order 2, first derivative
+        np.testing.assert_allclose(steps, [central, 100 * central, eps64**0.25, 100 * central])
     step32 = nm.relative_step(jnp.ones(3, jnp.float32), jnp.float32, order=4)
     assert step32.dtype == jnp.float32
     assert float(step32) == pytest.approx(float(jnp.finfo(jnp.float32).eps) ** 0.2, rel=1e-6)
 
 
 def error_examples():
-    """(name, f, x, exact Jacobian): smooth float64 functions of different character."""
-    x4 = jax.random.normal(jax.random.PRNGKey(7), (4,), jnp.float64)
-    big = jnp.array([120.0, -75.0])
-    matrix = jnp.asarray(well_conditioned(5, 8))
+    """(name, f, x, exact Jacobian): smooth float64 functions beyond those of the other tests.
+
+    (log det, with its internal round-off, is covered by the log|det X| and float32 tests.)
+    """
+    big = np.array([120.0, -75.0])
+    x3 = np.array([0.3, -1.2, 2.0])
     return [
-        ("nonsquare", nonsquare, x4, nonsquare_jacobian(x4)),
-        ("large_x", lambda z: jnp.sin(z / 50) * z, big, jnp.diag(jnp.cos(big / 50) * big / 50 + jnp.sin(big / 50))),
-        ("logdet", logdet, matrix, jnp.linalg.inv(matrix).T),
+        ("large_x", lambda z: jnp.sin(z / 50) * z, big, np.diag(np.cos(big / 50) * big / 50 + np.sin(big / 50))),
+        ("softmax", lambda z: jnp.exp(z) / jnp.sum(jnp.exp(z)), x3, logsumexp_hessian(x3)),
     ]
 
 
@@ -389,17 +423,17 @@ def test_error_estimates_bound_true_error(method):
     with jax.enable_x64(True):
         examples = error_examples()
         estimates = jax.jit(lambda xs: [nm.jacobian(f, x, method=method) for (_, f, _, _), x in zip(examples, xs)])(
-            [x for _, _, x, _ in examples]
+            [jnp.asarray(x) for _, _, x, _ in examples]
         )
         bounded, total = 0, 0
         for (name, _, _, exact), estimate in zip(examples, estimates):
             assert estimate.error.shape == estimate.value.shape
-            assert bool(jnp.all(estimate.error >= 0)), name
-            true_error = jnp.abs(estimate.value - exact)
-            bounded += int(jnp.sum(true_error <= estimate.error))
-            total += true_error.size
+            assert (np.asarray(estimate.error) >= 0).all(), name
+            bounded += true_errors_bounded(estimate, exact).sum()
+            total += exact.size
             # conservative but still informative: not wildly above the largest true error
-            assert float(jnp.max(estimate.error)) <= 1e4 * max(float(jnp.max(true_error)), 1e-15), name
+            largest = np.abs(np.asarray(estimate.value) - exact).max()
+            assert np.asarray(estimate.error).max() <= 1e4 * max(largest, 1e-15), name
     assert bounded / total >= 0.95, (bounded, total)
 
 
@@ -413,15 +447,16 @@ def test_error_estimates_bound_true_error_at_chosen_steps():
         for name in names:
             exact = sin_exp_second(x) if name.startswith("second") else sin_exp_prime(x)
             for h, estimate in zip(steps, estimates[name]):
-                assert abs(float(estimate.value - exact)) <= float(estimate.error), (name, h)
+                assert true_errors_bounded(estimate, exact), (name, h)
 
 
 def test_hessian_error_estimate_bounds_true_error():
     with jax.enable_x64(True):
-        x = jnp.array([0.3, -1.2, 2.0, 0.1])
-        estimates = jax.jit(lambda x: [nm.hessian(logsumexp, x, method=m) for m in ["central", "central4"]])(x)
-        for estimate in estimates:
-            assert bool(jnp.all(jnp.abs(estimate.value - logsumexp_hessian(x)) <= estimate.error))
+        x = np.array([0.3, -1.2, 2.0, 0.1])
+        methods = ["central", "central4"]
+        estimates = jax.jit(lambda x: [nm.hessian(logsumexp, x, method=m) for m in methods])(jnp.asarray(x))
+        for method, estimate in zip(methods, estimates):
+            assert true_errors_bounded(estimate, logsumexp_hessian(x)).all(), method
 
 
 def test_error_estimate_is_not_a_constant():
@@ -441,18 +476,19 @@ def test_float32_error_estimates():
     estimates = jax.jit(lambda x: [nm.gradient(logdet, x, method=m) for m in methods])(x)
     for method, estimate in zip(methods, estimates):
         assert estimate.value.dtype == estimate.error.dtype == jnp.float32
-        true_error = np.abs(np.asarray(estimate.value, np.float64) - exact)
-        assert np.mean(true_error <= np.asarray(estimate.error)) >= 0.95, method
+        assert true_errors_bounded(estimate, exact).mean() >= 0.95, method
 
 
 def test_complex_step_reaches_machine_precision():
     with jax.enable_x64(True):
-        x = jnp.array([0.7, -1.3, 2.5])
-        estimate = nm.gradient(lambda z: jnp.sum(sin_exp(z)) * jnp.cosh(z[0]), x, method="complex_step")
-        exact = sin_exp_prime(x) * jnp.cosh(x[0]) + jnp.zeros(3).at[0].set(jnp.sum(sin_exp(x)) * jnp.sinh(x[0]))
-        assert float(jnp.max(jnp.abs(estimate.value - exact) / jnp.abs(exact))) <= 4 * jnp.finfo(jnp.float64).eps
-        assert bool(jnp.all(jnp.abs(estimate.value - exact) <= estimate.error))
-        assert bool(jnp.all(estimate.error <= 1e-13 * jnp.abs(exact)))
+        x = np.array([0.7, -1.3, 2.5])
+        estimate = nm.gradient(lambda z: jnp.sum(sin_exp(z)) * jnp.cosh(z[0]), jnp.asarray(x), method="complex_step")
+        exact = sin_exp_prime(x) * np.cosh(x[0])
+        exact[0] += np.sum(np.sin(x) * np.exp(x)) * np.sinh(x[0])
+        value, error = np.asarray(estimate.value), np.asarray(estimate.error)
+        assert (np.abs(value - exact) <= 4 * np.finfo(np.float64).eps * np.abs(exact)).all()
+        assert true_errors_bounded(estimate, exact).all()
+        assert (error <= 1e-13 * np.abs(exact)).all()
 
 
 # ----------------------------------------------------------------------------- bad input
