@@ -1,10 +1,12 @@
-"""Command line: ``matcalc list | show | verify | docs | swell | fd-study``."""
+"""Command line: ``matcalc list | show | verify | check | docs | swell | fd-study``."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+
+import numpy as np
 from collections.abc import Sequence
 
 from matcalc.catalog import catalog, get, select
@@ -123,6 +125,43 @@ def cmd_swell(args: argparse.Namespace) -> int:
     return 0
 
 
+def _load(spec: str):
+    """``package.module:name`` -> the object (a function to check, or its derivative)."""
+    import importlib
+
+    module, _, name = spec.partition(":")
+    if not name:
+        raise ValueError(f"expected MODULE:NAME, got {spec!r}")
+    return getattr(importlib.import_module(module), name)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    import jax
+
+    from matcalc import check as checks
+    from matcalc.domains import resolve_domain
+
+    f, derivative = _load(args.function), _load(args.derivative)
+    shapes = [tuple(int(d) for d in s.lower().split("x") if d) for s in args.shape]
+    key = jax.random.PRNGKey(args.seed)
+    with checks.precision_scope(args.dtype == "float64"):
+        points = tuple(
+            np.asarray(resolve_domain(args.domain if i == args.argnum else "general").sample(jax.random.fold_in(key, i), shape, args.dtype))
+            for i, shape in enumerate(shapes)
+        )
+    options = dict(argnum=args.argnum, domain=args.domain, seed=args.seed)
+    if args.kind == "gradient":
+        result = checks.check_gradient(f, derivative, *points, **options)
+    elif args.kind == "jacobian":
+        result = checks.check_jacobian(f, derivative, *points, layout=args.layout, **options)
+    elif args.kind == "hessian":
+        result = checks.check_hessian(f, derivative, *points, layout=args.layout, **options)
+    else:
+        result = checks.check_differential(f, derivative, points, domain=args.domain, seed=args.seed)
+    print(result)
+    return 0 if result.ok else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="matcalc", description="A verified matrix-calculus reference for JAX.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -147,6 +186,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", metavar="FILE", help="write results and a summary as JSON")
     p.set_defaults(run=cmd_verify)
 
+    p = sub.add_parser("check", help="check your own derivative: matcalc check mod:f mod:grad --shape 3x4")
+    p.add_argument("function", help="MODULE:NAME of f")
+    p.add_argument("derivative", help="MODULE:NAME of your closed form (same arguments as f)")
+    p.add_argument("--kind", choices=("gradient", "jacobian", "hessian", "differential"), default="gradient")
+    p.add_argument("--shape", action="append", required=True, help="shape of each argument, e.g. 3x4 (repeat)")
+    p.add_argument("--argnum", type=int, default=0)
+    p.add_argument("--layout", default="jax", choices=("jax", "numerator", "denominator", "vec", "diagonal"))
+    p.add_argument("--domain", default="general", help="domain of the differentiated argument")
+    p.add_argument("--dtype", choices=("float64", "float32"), default="float64")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(run=cmd_check)
+
     p = sub.add_parser("docs", help="verify the catalog and write docs/catalog.md from the records")
     p.add_argument("--out", default="docs", help="folder for catalog.md and verification.json")
     p.add_argument("--no-verify", action="store_true", help="re-render from the recorded verification run")
@@ -164,7 +215,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except (KeyError, ValueError, RuntimeError) as err:
+    except (KeyError, ValueError, RuntimeError, ImportError, AttributeError) as err:
         print(f"matcalc: error: {err.args[0] if err.args else err}", file=sys.stderr)
         return 2
 

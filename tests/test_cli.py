@@ -60,9 +60,25 @@ def test_verify_exits_1_and_reports_a_failure(monkeypatch, capsys):
 
 def test_unknown_id_is_a_clear_error(capsys):
     assert cli.main(["show", "scalar_by_matrix.trace"]) == 2
-    assert "did you mean scalar_by_matrix.trace_AXB" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "did you mean" in err and "scalar_by_matrix.trace_AXB" in err
 
 
 def test_python_dash_m_entry_point():
     out = subprocess.run([sys.executable, "-m", "matcalc", "list"], capture_output=True, text=True, check=True)
     assert f"{len(matcalc.catalog())} identities" in out.stdout
+
+
+def test_check_command_diagnoses_a_users_gradient(tmp_path, monkeypatch, capsys):
+    (tmp_path / "usergrads.py").write_text(
+        "import jax.numpy as jnp\n"
+        "def f(X):\n    return jnp.linalg.slogdet(X)[1]\n"
+        "def right(X):\n    return jnp.linalg.inv(X).T\n"
+        "def wrong(X):\n    return jnp.linalg.inv(X)\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert cli.main(["check", "usergrads:f", "usergrads:right", "--shape", "3x3", "--domain", "invertible"]) == 0
+    assert "PASS" in capsys.readouterr().out
+    assert cli.main(["check", "usergrads:f", "usergrads:wrong", "--shape", "3x3", "--domain", "invertible"]) == 1
+    assert "transposed" in capsys.readouterr().out
+    assert cli.main(["check", "usergrads:f", "usergrads:nothing", "--shape", "3x3"]) == 2
