@@ -59,8 +59,7 @@ def _require_sympy() -> ModuleType:
         return importlib.import_module("sympy")
     except ImportError as err:
         raise ImportError(
-            "matcalc.swell needs SymPy for symbolic differentiation: "
-            "pip install 'matcalc[symbolic]'"
+            "symbolic differentiation needs SymPy: pip install 'matcalc[symbolic]'"
         ) from err
 
 
@@ -70,7 +69,7 @@ def _require_matplotlib_figure() -> tuple[Any, Any]:
         from matplotlib.figure import Figure
     except ImportError as err:
         raise ImportError(
-            "matcalc.swell.plot_swell needs matplotlib: pip install matplotlib"
+            "plotting needs matplotlib: pip install 'matcalc[plot]'"
         ) from err
     return Figure, FigureCanvasAgg
 
