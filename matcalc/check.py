@@ -74,10 +74,12 @@ def compare(
     worst = None
     if raw.shape == tuple(want) and np.all(np.isfinite(raw)):
         cand = to_jax(jnp.asarray(raw, problem.x.dtype), layout, out_shape, in_shape)
+        magnitude = oracles.magnitude(problem)
         for name in names:
             comparison = comparators[name](problem, cand)
-            errors[name] = _relative_error(comparison, atol)
-            tolerances[name] = reference_rtol(tol, comparison.error_estimate)
+            scale = max(float(np.linalg.norm(np.asarray(comparison.reference, np.float64))), comparison.scale, magnitude)
+            errors[name] = _relative_error(comparison, atol, scale)
+            tolerances[name] = reference_rtol(tol, comparison.error_estimate / scale if scale > 0 else 0.0)
     ok = all(errors[n] <= tolerances[n] for n in names)
     diagnosis = None
     if not ok:
@@ -129,11 +131,9 @@ def _projectable(kind: Kind) -> bool:
     return kind not in (Kind.DIFFERENTIAL, Kind.DIRECTIONAL)
 
 
-def _relative_error(c: oracles.Comparison, atol: float) -> float:
+def _relative_error(c: oracles.Comparison, atol: float, scale: float) -> float:
     # In NumPy float64: the reference may be float64 (finite differences) while x64 is off.
-    reference = np.asarray(c.reference, np.float64)
-    diff = float(np.linalg.norm(np.asarray(c.candidate, np.float64) - reference))
-    scale = float(np.linalg.norm(reference))
+    diff = float(np.linalg.norm(np.asarray(c.candidate, np.float64) - np.asarray(c.reference, np.float64)))
     if diff <= atol:
         return 0.0
     return diff / scale if scale > 0 else float("inf")

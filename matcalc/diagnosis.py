@@ -105,6 +105,8 @@ def diagnose(raw: np.ndarray, truth: np.ndarray, layout: Layout, out_shape: Shap
     raw_norm = float(np.linalg.norm(raw))
     if raw_norm == 0.0:
         return prefix + "unrelated: the closed form returned all zeros where the truth is not zero"
+    if not np.any(truth):
+        return prefix + f"unrelated: the derivative is zero here, but the closed form is not (norm {raw_norm:.3g})"
     for relation, h in _hypotheses(truth, layout, tuple(out_shape), tuple(in_shape)):
         h = np.asarray(h)
         hh = float(np.vdot(h, h))
@@ -117,6 +119,8 @@ def diagnose(raw: np.ndarray, truth: np.ndarray, layout: Layout, out_shape: Shap
         if relation is None and scale is None:
             return prefix + "matches the truth: the disagreement is with a reference (see errors)"
         words = " and ".join(w for w in (relation, scale) if w)
+        if raw.size == 1:  # one number: any mismatch is a scale, so say the numbers too
+            return prefix + f"{words}: the closed form gives {raw.item():.10g} where the truth is {h.item():.10g}"
         return prefix + f"{words}: the closed form is the truth {_explain(relation, scale)}"
     rel = _relative_distance(raw, truth, layout, out_shape, in_shape)
     return prefix + (

@@ -75,9 +75,12 @@ class Problem:
 
 @dataclasses.dataclass(frozen=True)
 class Comparison:
+    """Two arrays that must agree; errors are relative to ``scale`` (default: the reference's norm)."""
+
     reference: Array
     candidate: Array
-    error_estimate: float = 0.0  # relative error the reference itself may carry (finite differences)
+    error_estimate: float = 0.0  # absolute error (norm) the reference itself may carry: finite differences
+    scale: float = 0.0  # a magnitude the error is measured against when larger than the reference's norm
 
 
 def _apply(j: Array, v: Array) -> Array:
@@ -86,11 +89,22 @@ def _apply(j: Array, v: Array) -> Array:
     return jax.vmap(lambda vk: jnp.tensordot(j, vk, axes=(axes, tuple(range(vk.ndim)))))(v)
 
 
-def _relative_size(error: Array, value: Array) -> float:
-    return float(np.linalg.norm(np.asarray(error)) / max(float(np.linalg.norm(np.asarray(value))), 1e-300))
+def _norm(a: Array) -> float:
+    return float(np.linalg.norm(np.asarray(a, np.float64)))
 
 
 # -- exact derivative in JAX layout, per kind -------------------------------------------------
+
+
+def magnitude(p: Problem) -> float:
+    """The size errors are measured against when a comparison is a single, possibly cancelling sum.
+
+    A directional derivative nabla_v f = <grad f, v> can be near zero while its terms are not; the
+    Cauchy-Schwarz bound |grad f| |v| is then the meaningful scale. Other kinds: 0 (use the norm).
+    """
+    if p.kind is Kind.DIRECTIONAL:
+        return _norm(jax.grad(p.f_wrt)(p.x)) * _norm(p.tangents[0])
+    return 0.0
 
 
 def truth(p: Problem) -> Array:
@@ -137,7 +151,9 @@ def _vjp(p: Problem, candidate: Array) -> Comparison:
         ybar = _cotangents(p, out.shape, out.dtype)
         pulled = jax.vmap(pullback)(ybar)  # one stack of cotangents per argument
         inner = sum(jax.vmap(lambda xbar, t=t: jnp.vdot(xbar, t))(xbars) for xbars, t in zip(pulled, p.tangents))
-        return Comparison(inner, jax.vmap(lambda y: jnp.vdot(y, candidate))(ybar))
+        # <ybar, dF> can cancel to near zero; Cauchy-Schwarz bounds it by |ybar| |dF|.
+        scale = _norm(ybar) * _norm(jax.jvp(p.f, p.args, p.tangents)[1])
+        return Comparison(inner, jax.vmap(lambda y: jnp.vdot(y, candidate))(ybar), scale=scale)
     out, pullback = jax.vjp(p.f_wrt, p.x)
     ybar = _cotangents(p, out.shape, out.dtype)
     (pulled,) = jax.vmap(pullback)(ybar)
@@ -160,17 +176,17 @@ def _finite_difference(method: str) -> Callable[[Problem, Array], Comparison]:
             if p.kind is Kind.DIFFERENTIAL:
                 moved = lambda s: p64.f(*(a + s * t for a, t in zip(p64.args, p64.tangents)))  # noqa: E731
                 est = numerical.directional(moved, jnp.zeros((), jnp.float64), jnp.ones((), jnp.float64), method=method)
-                return Comparison(est.value, cand64, _relative_size(est.error, est.value))
+                return Comparison(est.value, cand64, _norm(est.error))
             if p.kind is Kind.DIRECTIONAL:
                 est = numerical.directional(p64.f_wrt, p64.x, p64.tangents[0], method=method)
-                return Comparison(est.value, cand64, _relative_size(est.error, est.value))
+                return Comparison(est.value, cand64, _norm(est.error))
             v = p64.directions(salt=3)
             if p.kind is Kind.HESSIAN:  # differences of the gradient, as the GUIDE prescribes
                 est = numerical.directional(jax.grad(p64.f_wrt), p64.x, v, method=method)
                 applied = _apply(cand64, v)
-                return Comparison(p64.project(est.value), p64.project(applied), _relative_size(est.error, est.value))
+                return Comparison(p64.project(est.value), p64.project(applied), _norm(est.error))
             est = numerical.directional(p64.f_wrt, p64.x, v, method=method)
-            return Comparison(est.value, _apply(cand64, v), _relative_size(est.error, est.value))
+            return Comparison(est.value, _apply(cand64, v), _norm(est.error))
 
     return reference
 
