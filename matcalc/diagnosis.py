@@ -16,7 +16,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from matcalc.identity import Layout
-from matcalc.layout import expected_shape, from_jax
+from matcalc.layout import expected_shape, from_jax, off_diagonal
 from matcalc.tolerance import DIAGNOSIS_FACTOR
 
 Shape = tuple[int, ...]
@@ -105,6 +105,13 @@ def diagnose(raw: np.ndarray, truth: np.ndarray, layout: Layout, out_shape: Shap
     raw_norm = float(np.linalg.norm(raw))
     if raw_norm == 0.0:
         return prefix + "unrelated: the closed form returned all zeros where the truth is not zero"
+    if layout is Layout.DIAGONAL:
+        off = float(np.linalg.norm(off_diagonal(truth, tuple(out_shape))))
+        if off > threshold * float(np.linalg.norm(truth)):
+            return prefix + (
+                "layout: the map is not elementwise (its Jacobian has off-diagonal entries of relative size "
+                f"{off / np.linalg.norm(truth):.2e}), so layout 'diagonal' cannot represent it"
+            )
     if not np.any(truth):
         return prefix + f"unrelated: the derivative is zero here, but the closed form is not (norm {raw_norm:.3g})"
     for relation, h in _hypotheses(truth, layout, tuple(out_shape), tuple(in_shape)):
