@@ -23,5 +23,10 @@ test: $(INSTALLED)
 docs: $(INSTALLED)
 	$(VENV)/bin/matcalc docs --out docs
 
+bench: $(INSTALLED)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,bench]'
+	$(PY) benchmarks/fd_accuracy.py
+	$(PY) benchmarks/closed_forms.py
+
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

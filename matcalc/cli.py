@@ -162,6 +162,17 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0 if result.ok else 1
 
 
+def cmd_fd_study(args: argparse.Namespace) -> int:
+    from matcalc.fd_study import fd_study, format_study, plot_study
+
+    result = fd_study(args.id, dtype=args.dtype, seed=args.seed)
+    print(format_study(result))
+    if args.plot:
+        plot_study(result, args.plot)
+        print(f"wrote {args.plot}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="matcalc", description="A verified matrix-calculus reference for JAX.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -208,6 +219,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--depth", type=int, default=8, help="largest nesting depth (default 8)")
     p.add_argument("--plot", metavar="PNG", help="write a log-scale plot of the sizes")
     p.set_defaults(run=cmd_swell)
+
+    p = sub.add_parser("fd-study", help="finite-difference error against the step h, per method, on one identity")
+    p.add_argument("id")
+    p.add_argument("--dtype", choices=("float64", "float32"), default="float64")
+    p.add_argument("--plot", metavar="PNG", help="write a log-log plot of the error curves")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(run=cmd_fd_study)
     return parser
 
 
