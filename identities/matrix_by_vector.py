@@ -1,4 +1,8 @@
-"""Matrix-by-vector derivatives: [dF/dx_1 ... dF/dx_m] along the last axis, p x q x m (seed 5.1.4)."""
+"""Matrix-by-vector derivatives: [dF/dx_1 ... dF/dx_m] along the last axis, p x q x m (seed 5.1.4).
+
+For F(x) in R^{p x q} with x in R^m: J[i, j, k] = dF_ij / dx_k, and the slice J[:, :, k]
+(shape p x q, like F) is dF/dx_k, the seed's k-th matrix in the row [dF/dx_1 ... dF/dx_m].
+"""
 
 import jax.numpy as jnp
 
@@ -16,7 +20,9 @@ RECORDS = (
         args={"P": "p m", "x": "m", "Q": "m q"},
         out="p q",
         kind=Kind.JACOBIAN,
+        real_analytic=True,
         sources=(MATRIX_BY_VECTOR,),
+        notes="J[i, j, k] = dF_ij / dx_k = P_ik Q_kj: the k-th slice is the outer product P[:, k] Q[k, :].",
     ),
     Identity(
         id="matrix_by_vector.linear_combination",
@@ -28,7 +34,28 @@ RECORDS = (
         args={"A": "m p q", "x": "m"},
         out="p q",
         kind=Kind.JACOBIAN,
+        real_analytic=True,
         sources=(MATRIX_BY_VECTOR,),
-        notes="A stacks the m matrices A_k (p x q) on its first axis.",
+        notes=(
+            "A stacks the m matrices A_k (p x q) on its first axis. J[i, j, k] = dF_ij / dx_k = (A_k)_ij: "
+            "the k-th slice is A_k, so the Jacobian is A with its stacking axis moved last."
+        ),
+    ),
+    Identity(
+        id="matrix_by_vector.outer_Ax_Cx",
+        title="Jacobian of the outer product F(x) = (Ax)(Cx)^T",
+        latex=r"\frac{\partial F_{ij}}{\partial x_k} = A_{ik} (Cx)_j + (Ax)_i\, C_{jk}",
+        f=lambda A, x, C: jnp.outer(A @ x, C @ x),
+        closed_form=lambda A, x, C: jnp.einsum("ik,j->ijk", A, C @ x) + jnp.einsum("i,jk->ijk", A @ x, C),
+        wrt="x",
+        args={"A": "p m", "x": "m", "C": "q m"},
+        out="p q",
+        kind=Kind.JACOBIAN,
+        real_analytic=True,
+        sources=(MATRIX_BY_VECTOR,),
+        notes=(
+            "J[i, j, k] = dF_ij / dx_k = A_ik (Cx)_j + (Ax)_i C_jk, the product rule on (Ax)_i (Cx)_j: "
+            "the k-th slice is A[:, k] (Cx)^T + (Ax) C[:, k]^T."
+        ),
     ),
 )
