@@ -36,8 +36,12 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_show(args: argparse.Namespace) -> int:
     from matcalc.explain import describe, worked_example
 
+    from matcalc.docs import format_errors, record_run
+
     record = get(args.id)
     print(describe(record))
+    run = record_run([record], seed=args.seed)
+    print(f"  verified: {format_errors(record, run['results'][record.id])} (seed {args.seed}, now)")
     print()
     print(worked_example(record, seed=args.seed, dtype=args.dtype))
     return 0
