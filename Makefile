@@ -18,7 +18,7 @@ verify: $(INSTALLED)
 	$(VENV)/bin/matcalc verify --all --dtype both
 
 test: $(INSTALLED)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto
 
 docs: $(INSTALLED)
 	$(VENV)/bin/matcalc docs --out docs

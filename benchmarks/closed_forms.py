@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import platform
-import time
 from collections.abc import Callable
 
 import jax
@@ -24,26 +23,20 @@ from jax.test_util import check_grads
 
 import matcalc
 from matcalc.identity import Kind
+from matcalc.timing import best_of
 
 REPEATS, CALLS = 5, 20
 
 
 def best_time(fn: Callable, *args) -> float:
-    """Seconds per call of a jitted fn after warm-up: best of up to REPEATS batches of up to
+    """Seconds per call of a jitted fn after warm-up: the best of up to REPEATS batches of up to
     CALLS calls, fewer for slow calls (a dense forward-mode gradient can take seconds)."""
-    jax.block_until_ready(fn(*args))
-    start = time.perf_counter()
-    jax.block_until_ready(fn(*args))
-    first = time.perf_counter() - start
+    call = lambda: jax.block_until_ready(fn(*args))  # noqa: E731
+    call()  # compile
+    first = best_of(call, 1)
     calls = max(1, min(CALLS, int(0.05 / max(first, 1e-9))))
-    best = first
-    for _ in range(REPEATS if first < 0.5 else 1):
-        start = time.perf_counter()
-        for _ in range(calls):
-            out = fn(*args)
-        jax.block_until_ready(out)
-        best = min(best, (time.perf_counter() - start) / calls)
-    return best
+    batch = lambda: [call() for _ in range(calls)]  # noqa: E731
+    return min(first, best_of(batch, REPEATS if first < 0.5 else 1) / calls)
 
 
 def autodiff_transforms(kind: Kind) -> dict[str, Callable]:
@@ -77,22 +70,16 @@ def closed_vs_autodiff(n: int) -> list[str]:
 
 
 def verification_vs_check_grads(ids: list[str]) -> list[str]:
-    rows = ["| identity | matcalc.verify (ms) | check_grads order 1 (ms) | ratio |", "|---|---:|---:|---:|"]
+    rows = ["| identity | matcalc.verify, new seed (ms) | check_grads order 1 (ms) | ratio |", "|---|---:|---:|---:|"]
     for identity in ids:
         record = matcalc.get(identity)
         matcalc.verify(record)  # warm-up: compilation
-        start = time.perf_counter()
-        for seed in range(1, 6):
-            matcalc.verify(record, seed=seed)
-        ours = (time.perf_counter() - start) / 5
+        seeds = iter(range(1, 1000))
+        ours = best_of(lambda: matcalc.verify(record, seed=next(seeds)), 5)
         with jax.enable_x64(True):
             args = matcalc.sample_args(record)
             f_wrt = lambda x, args=args: record.f(*args[: record.argnum], x, *args[record.argnum + 1:])  # noqa: E731
-            check_grads(f_wrt, (args[record.argnum],), order=1, modes=("fwd", "rev"))
-            start = time.perf_counter()
-            for _ in range(5):
-                check_grads(f_wrt, (args[record.argnum],), order=1, modes=("fwd", "rev"))
-            theirs = (time.perf_counter() - start) / 5
+            theirs = best_of(lambda: check_grads(f_wrt, (args[record.argnum],), order=1, modes=("fwd", "rev")), 5)
         rows.append(f"| `{identity}` | {ours * 1e3:.1f} | {theirs * 1e3:.1f} | {ours / theirs:.1f} |")
     return rows
 

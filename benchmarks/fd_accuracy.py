@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime
-import math
 import os
 import platform
 import time
@@ -38,6 +37,7 @@ import numdifftools as nd
 import numpy as np
 
 from matcalc import numerical
+from matcalc.timing import best_of
 
 
 @dataclasses.dataclass(frozen=True)
@@ -113,16 +113,6 @@ def _relative_error(estimate: np.ndarray, exact: np.ndarray) -> float:
     return float(np.linalg.norm(np.asarray(estimate).reshape(exact.shape) - exact) / np.linalg.norm(exact))
 
 
-def _best_of(run: Callable[[], object], repeats: int) -> float:
-    # The minimum is the least noisy estimate of the cost: interference only adds time.
-    best = math.inf
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        best = min(best, time.perf_counter() - start)
-    return best
-
-
 def _jitted(fn: Callable, x: np.ndarray, repeats: int) -> tuple[object, float, float]:
     """fn(x) under jax.jit in float64: (result, first call incl. compilation, best warm call)."""
     with jax.enable_x64(True):
@@ -130,7 +120,7 @@ def _jitted(fn: Callable, x: np.ndarray, repeats: int) -> tuple[object, float, f
         start = time.perf_counter()
         result = jax.block_until_ready(run(xj))
         first = time.perf_counter() - start
-        return result, first, _best_of(lambda: jax.block_until_ready(run(xj)), repeats)
+        return result, first, best_of(lambda: jax.block_until_ready(run(xj)), repeats)
 
 
 def analytical(problem: Problem, repeats: int) -> Row:
@@ -169,7 +159,7 @@ def theirs(problem: Problem, method: str, repeats: int) -> Row:
     estimate = tool(flat)
     first = time.perf_counter() - start
     evaluations = calls
-    warm = _best_of(lambda: tool(flat), repeats)
+    warm = best_of(lambda: tool(flat), repeats)
     if problem.hessian:
         label = "numdifftools Hessian (default)"
     elif method == "central":

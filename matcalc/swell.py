@@ -26,7 +26,6 @@ functions that need them, so ``import matcalc.swell`` works without them.
 from __future__ import annotations
 
 import importlib
-import math
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
@@ -38,6 +37,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from jax.extend.core import ClosedJaxpr, Jaxpr
+
+from matcalc.timing import best_of
 
 __all__ = [
     "FAMILIES",
@@ -227,17 +228,6 @@ def _count_eqns(jaxpr: Jaxpr) -> int:
     )
 
 
-def _best_of(run: Callable[[], Any], repeats: int) -> float:
-    # The minimum is the least noisy estimate of the cost itself: every source
-    # of interference (scheduling, caches) only adds time.
-    best = math.inf
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        best = min(best, time.perf_counter() - start)
-    return best
-
-
 def swell_row(family: str, depth: int, *, batch: int = 10_000, repeats: int = 5) -> SwellRow:
     """Measure one family at one depth (see :class:`SwellRow` for the fields).
 
@@ -267,7 +257,7 @@ def swell_row(family: str, depth: int, *, batch: int = 10_000, repeats: int = 5)
         batched = jax.jit(jax.vmap(grad))
         xs = jnp.asarray(points)
         batched(xs).block_until_ready()  # warm-up: compile outside the timing
-        jax_seconds = _best_of(lambda: batched(xs).block_until_ready(), repeats)
+        jax_seconds = best_of(lambda: batched(xs).block_until_ready(), repeats)
 
     return SwellRow(
         family=family,
@@ -277,8 +267,8 @@ def swell_row(family: str, depth: int, *, batch: int = 10_000, repeats: int = 5)
         cse_ops=cse_ops,
         jaxpr_eqns=_count_eqns(jaxpr.jaxpr),
         diff_seconds=diff_seconds,
-        symbolic_seconds=_best_of(lambda: plain_fn(points), repeats),
-        cse_seconds=_best_of(lambda: cse_fn(points), repeats),
+        symbolic_seconds=best_of(lambda: plain_fn(points), repeats),
+        cse_seconds=best_of(lambda: cse_fn(points), repeats),
         jax_seconds=jax_seconds,
     )
 
