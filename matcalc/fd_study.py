@@ -29,6 +29,8 @@ from matcalc.catalog import get
 from matcalc.check import run_scoped
 from matcalc.identity import Identity, Kind
 from matcalc.layout import to_jax
+from matcalc.oracles import restrict
+from matcalc.plotting import new_figure
 from matcalc.sampling import sample_args, sample_tangents
 from matcalc.tolerance import dtype_name
 
@@ -164,24 +166,9 @@ def _only(record: Identity, args: tuple[jax.Array, ...], v: jax.Array) -> tuple[
 def _line(
     record: Identity, args: tuple[jax.Array, ...], tangents: tuple[jax.Array, ...]
 ) -> tuple[Callable[[jax.Array], jax.Array], jax.Array, jax.Array]:
-    """(g, x, v) such that D_v g(x) is the derivative studied.
-
-    A differential moves all its varying arguments at once, so it is differentiated along the
-    scalar line s -> f(args + s * tangents) at s = 0 (as the ``fd`` oracle does); the other
-    kinds perturb the differentiated argument itself.
-    """
-    if record.kind is Kind.DIFFERENTIAL:
-
-        def moved(s: jax.Array) -> jax.Array:
-            return record.f(*(a + s * t for a, t in zip(args, tangents)))
-
-        return moved, jnp.zeros((), args[0].dtype), jnp.ones((), args[0].dtype)
-    i = record.argnum
-
-    def g(x: jax.Array) -> jax.Array:
-        return record.f(*args[:i], x, *args[i + 1:])
-
-    return g, args[i], tangents[i]
+    """(g, x, v) such that D_v g(x) is the derivative studied (as the ``fd`` oracle restricts it)."""
+    g, x = restrict(record.f, record.kind, record.argnum, args, tangents)
+    return g, x, jnp.ones_like(x) if record.kind is Kind.DIFFERENTIAL else tangents[record.argnum]
 
 
 def _sweep(
@@ -260,14 +247,7 @@ def plot_study(result: StudyResult, path: str | PathLike[str]) -> None:
 
     A bare Agg canvas, not pyplot: no display needed and matplotlib's global state is untouched.
     """
-    try:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
-    except ImportError as err:
-        raise ImportError("plot_study needs matplotlib: pip install 'matcalc[plot]'") from err
-
-    fig = Figure(figsize=(10, 5.5), layout="constrained")
-    FigureCanvasAgg(fig)
+    fig = new_figure(figsize=(10, 5.5), layout="constrained")
     ax = fig.subplots()
     h = result.steps
     floor = result.eps / 10  # errors of exactly 0 cannot be drawn on a log axis

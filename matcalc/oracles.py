@@ -168,6 +168,18 @@ def _in_float64(p: Problem, candidate: Array) -> tuple[Problem, Array]:
     return p.in_place(tuple(map(up, p.args)), tuple(map(up, p.tangents))), up(candidate)
 
 
+def restrict(f: Callable, kind: Kind, argnum: int, args: tuple[Array, ...],
+             tangents: tuple[Array, ...]) -> tuple[Callable[[Array], Array], Array]:
+    """(g, x): the function of one array whose derivative at x is the one studied.
+
+    A differential moves all its arguments at once, so it is the line s -> f(args + s tangents) at
+    s = 0; the other kinds vary the differentiated argument alone, the others held fixed.
+    """
+    if kind is Kind.DIFFERENTIAL:
+        return (lambda s: f(*(a + s * t for a, t in zip(args, tangents)))), jnp.zeros((), args[0].dtype)
+    return (lambda x: f(*args[:argnum], x, *args[argnum + 1:])), args[argnum]
+
+
 @functools.lru_cache(maxsize=512)
 def _fd_kernel(f: Callable, kind: Kind, argnum: int, method: str) -> Callable:
     """One jitted finite-difference computation per (function, kind, argument, method).
@@ -177,17 +189,14 @@ def _fd_kernel(f: Callable, kind: Kind, argnum: int, method: str) -> Callable:
     """
 
     def along(args: tuple[Array, ...], tangents: tuple[Array, ...], v: Array | None) -> numerical.Estimate:
-        def f_wrt(x):
-            return f(*args[:argnum], x, *args[argnum + 1:])
-
+        g, x = restrict(f, kind, argnum, args, tangents)
         if kind is Kind.DIFFERENTIAL:
-            moved = lambda s: f(*(a + s * t for a, t in zip(args, tangents)))  # noqa: E731
-            return numerical.directional(moved, jnp.zeros((), jnp.float64), jnp.ones((), jnp.float64), method=method)
+            return numerical.directional(g, x, jnp.ones_like(x), method=method)
         if kind is Kind.DIRECTIONAL:
-            return numerical.directional(f_wrt, args[argnum], tangents[0], method=method)
+            return numerical.directional(g, x, tangents[0], method=method)
         if kind is Kind.HESSIAN:  # differences of the gradient, as the GUIDE prescribes
-            return numerical.directional(jax.grad(f_wrt), args[argnum], v, method=method)
-        return numerical.directional(f_wrt, args[argnum], v, method=method)
+            return numerical.directional(jax.grad(g), x, v, method=method)
+        return numerical.directional(g, x, v, method=method)
 
     return jax.jit(along)
 
@@ -219,13 +228,16 @@ def _grad_directional(p: Problem, candidate: Array) -> Comparison:
     return Comparison(jnp.vdot(g, p.tangents[0]), candidate)
 
 
+# The AD-independent reference: the Richardson-extrapolated central difference.
+FD = _finite_difference("richardson")
+
 REFERENCES: dict[Kind, dict[str, Callable[[Problem, Array], Comparison]]] = {
-    Kind.DERIVATIVE: {"grad": _full(jax.grad), "jacfwd": _full(jax.jacfwd), "fd": _finite_difference("richardson")},
-    Kind.GRADIENT: {"grad": _full(jax.grad), "jacrev": _full(jax.jacrev), "jacfwd": _full(jax.jacfwd), "fd": _finite_difference("richardson")},
-    Kind.JACOBIAN: {"jacrev": _full(jax.jacrev), "jacfwd": _full(jax.jacfwd), "jvp": _jvp, "vjp": _vjp, "fd": _finite_difference("richardson")},
-    Kind.HESSIAN: {"hessian": _full(jax.hessian), "rev_over_fwd": _full(_hessian_rev_over_fwd), "fd": _finite_difference("richardson")},
-    Kind.DIFFERENTIAL: {"jvp": _jvp, "vjp": _vjp, "fd": _finite_difference("richardson")},
-    Kind.DIRECTIONAL: {"jvp": _jvp, "grad": _grad_directional, "fd": _finite_difference("richardson")},
+    Kind.DERIVATIVE: {"grad": _full(jax.grad), "jacfwd": _full(jax.jacfwd), "fd": FD},
+    Kind.GRADIENT: {"grad": _full(jax.grad), "jacrev": _full(jax.jacrev), "jacfwd": _full(jax.jacfwd), "fd": FD},
+    Kind.JACOBIAN: {"jacrev": _full(jax.jacrev), "jacfwd": _full(jax.jacfwd), "jvp": _jvp, "vjp": _vjp, "fd": FD},
+    Kind.HESSIAN: {"hessian": _full(jax.hessian), "rev_over_fwd": _full(_hessian_rev_over_fwd), "fd": FD},
+    Kind.DIFFERENTIAL: {"jvp": _jvp, "vjp": _vjp, "fd": FD},
+    Kind.DIRECTIONAL: {"jvp": _jvp, "grad": _grad_directional, "fd": FD},
 }
 
 

@@ -38,6 +38,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.extend.core import ClosedJaxpr, Jaxpr
 
+from matcalc.plotting import new_figure
 from matcalc.timing import best_of
 
 __all__ = [
@@ -62,17 +63,6 @@ def _require_sympy() -> ModuleType:
         raise ImportError(
             "symbolic differentiation needs SymPy: pip install 'matcalc[symbolic]'"
         ) from err
-
-
-def _require_matplotlib_figure() -> tuple[Any, Any]:
-    try:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
-    except ImportError as err:
-        raise ImportError(
-            "plotting needs matplotlib: pip install 'matcalc[plot]'"
-        ) from err
-    return Figure, FigureCanvasAgg
 
 
 # --------------------------------------------------------------------------
@@ -322,10 +312,8 @@ def plot_swell(rows: Sequence[SwellRow], path: str | PathLike[str]) -> None:
     Uses a bare Agg canvas rather than pyplot, so no display is needed and the
     process-wide matplotlib backend is left alone.
     """
-    figure_cls, canvas_cls = _require_matplotlib_figure()
     families = list(dict.fromkeys(row.family for row in rows))
-    fig = figure_cls(figsize=(4.5 * len(families), 3.8), layout="constrained")
-    canvas_cls(fig)
+    fig = new_figure(figsize=(4.5 * len(families), 3.8), layout="constrained")
     axes = fig.subplots(1, len(families), squeeze=False)[0]
     for ax, family in zip(axes, families):
         mine = sorted((r for r in rows if r.family == family), key=lambda r: r.depth)
