@@ -22,8 +22,8 @@ import jax.numpy as jnp
 from jax.test_util import check_grads
 
 import matcalc
-from matcalc.identity import Kind
-from matcalc.timing import best_of
+from matcalc.vocabulary.records import Kind
+from matcalc.studies.timing import best_of
 
 REPEATS, CALLS = 5, 20
 

@@ -1,4 +1,4 @@
-"""Finite differences side by side: matcalc.numerical against numdifftools, on the same inputs.
+"""Finite differences side by side: matcalc.references.numerical against numdifftools, on the same inputs.
 
 Three problems with closed-form answers, in float64:
 
@@ -36,8 +36,8 @@ import jax.numpy as jnp
 import numdifftools as nd
 import numpy as np
 
-from matcalc import numerical
-from matcalc.timing import best_of
+from matcalc.references import numerical
+from matcalc.studies.timing import best_of
 
 
 @dataclasses.dataclass(frozen=True)

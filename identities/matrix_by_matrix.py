@@ -3,7 +3,7 @@
 import jax.numpy as jnp
 
 from identities._sources import DIFFERENTIALS
-from matcalc.identity import Identity, Kind, Layout
+from matcalc.vocabulary.records import Identity, Kind, Layout
 
 RECORDS = (
     Identity(

@@ -3,7 +3,7 @@
 import jax.numpy as jnp
 
 from identities._sources import SCALAR_BY_MATRIX, cookbook
-from matcalc.identity import Identity, Kind
+from matcalc.vocabulary.records import Identity, Kind
 
 RECORDS = (
     Identity(

@@ -5,13 +5,13 @@ jvp/vjp, hessian and finite differences; and a checker for your own derivatives 
 they are wrong. Importing matcalc changes no global JAX configuration.
 """
 
-from matcalc.catalog import catalog, get
-from matcalc.check import InputError, check_differential, check_gradient, check_hessian, check_jacobian
-from matcalc.domains import DOMAINS, Domain, resolve_domain
-from matcalc.identity import Arg, Identity, Kind, Layout
-from matcalc.result import CheckResult
-from matcalc.sampling import sample_args
-from matcalc.verify import Report, verify, verify_all
+from matcalc.vocabulary.catalog import catalog, get
+from matcalc.checker.check import InputError, check_differential, check_gradient, check_hessian, check_jacobian
+from matcalc.vocabulary.domains import DOMAINS, Domain, resolve_domain
+from matcalc.vocabulary.records import Arg, Identity, Kind, Layout
+from matcalc.checker.result import CheckResult
+from matcalc.vocabulary.sampling import sample_args
+from matcalc.checker.verify import Report, verify, verify_all
 
 __all__ = [
     "DOMAINS",

@@ -2,6 +2,6 @@
 
 import sys
 
-from matcalc.cli import main
+from matcalc.frontends.cli import main
 
 sys.exit(main())

@@ -11,8 +11,8 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 
-from matcalc import check
-from matcalc.result import CheckResult
+from matcalc.checker import check
+from matcalc.checker.result import CheckResult
 
 
 def _asserting(checker: Callable[..., CheckResult]) -> Callable[..., CheckResult]:

@@ -7,8 +7,8 @@ import pytest
 
 import identities
 import matcalc
-from matcalc.oracles import reference_names
-from matcalc.sampling import seed_for
+from matcalc.references.oracles import reference_names
+from matcalc.vocabulary.sampling import seed_for
 
 DTYPES = ("float64", "float32")
 CASES = [(r.id, ref, dtype) for r in matcalc.catalog() for ref in reference_names(r.kind, r.real_analytic) for dtype in DTYPES]
@@ -53,7 +53,7 @@ def test_default_inputs_are_not_square_unless_required():
             dims = arg.shape.split()
             if len(dims) == 2 and dims[0] == dims[1]:
                 continue  # the identity itself says square ("n n")
-            with matcalc.check.precision_scope(True):
+            with matcalc.checker.check.precision_scope(True):
                 shapes = [a.shape for a in matcalc.sample_args(record)]
             shape = shapes[list(record.args).index(name)]
             assert len(shape) != 2 or shape[0] != shape[1], (record.id, name, shape)

@@ -239,9 +239,9 @@ def test_testing_helpers_raise_with_the_report():
 
 
 def _directional_problem(x, v, a):
-    from matcalc.domains import resolve_domain
-    from matcalc.identity import Kind
-    from matcalc.oracles import Problem
+    from matcalc.vocabulary.domains import resolve_domain
+    from matcalc.vocabulary.records import Kind
+    from matcalc.references.oracles import Problem
 
     return Problem(lambda x: x @ a, (x,), Kind.DIRECTIONAL, (0,), (resolve_domain("general"),),
                    jax.random.PRNGKey(0), (v,))
@@ -250,7 +250,7 @@ def _directional_problem(x, v, a):
 def test_directional_derivative_near_zero_is_measured_against_its_terms():
     """<grad f, v> ~ 0 by cancellation: rounding in the terms must not fail a correct value,
     but a wrong value of the terms' size must still fail."""
-    from matcalc.check import compare, run_scoped
+    from matcalc.checker.check import compare, run_scoped
 
     a = np.array([1.0, 2.0, -1.0])
     x = np.array([0.3, -0.2, 0.5])

@@ -7,8 +7,8 @@ import sys
 import jax.numpy as jnp
 
 import matcalc
-from matcalc import cli
-from matcalc.identity import Identity, Kind
+from matcalc.frontends import cli
+from matcalc.vocabulary.records import Identity, Kind
 
 
 def test_list_json_has_the_documented_fields(capsys):

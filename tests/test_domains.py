@@ -5,7 +5,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from matcalc.domains import DOMAINS, SPECTRUM_HIGH, SPECTRUM_LOW, resolve_domain
+from matcalc.vocabulary.domains import DOMAINS, SPECTRUM_HIGH, SPECTRUM_LOW, resolve_domain
 
 SHAPES = {"general": (3, 4), "positive": (3, 4), "nonzero": (5,), "small": (2, 3)}
 

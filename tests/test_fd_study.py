@@ -1,4 +1,4 @@
-"""Tests for matcalc.fd_study: the V of truncation and round-off, measured on catalog identities.
+"""Tests for matcalc.studies.fd_study: the V of truncation and round-off, measured on catalog identities.
 
 Each study compiles one computation per method, so studies are shared through module fixtures.
 """
@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import matcalc
-from matcalc import cli
-from matcalc.fd_study import ORDERS, fd_study, format_study
+from matcalc.frontends import cli
+from matcalc.studies.fd_study import ORDERS, fd_study, format_study
 
 # sin is real-analytic and jnp.sin accepts complex input, so the complex step applies.
 SIN = matcalc.get("elementwise.sin")

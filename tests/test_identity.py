@@ -3,7 +3,7 @@
 import jax.numpy as jnp
 import pytest
 
-from matcalc.identity import Identity, Kind, resolve_shape
+from matcalc.vocabulary.records import Identity, Kind, resolve_shape
 
 GOOD = dict(
     id="test.trace",

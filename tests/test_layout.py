@@ -7,7 +7,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from matcalc.layout import expected_shape, from_jax, off_diagonal, to_jax, vec
+from matcalc.vocabulary.layout import expected_shape, from_jax, off_diagonal, to_jax, vec
 
 SHAPES = [((), (3,)), ((2,), (3,)), ((2, 3), ()), ((2,), (3, 4)), ((2, 3), (4,)), ((2, 3), (4, 5)), ((1,), (1, 1))]
 

@@ -1,4 +1,4 @@
-"""Tests for matcalc.numerical: orders, values against hand-written derivatives, error estimates, bad input.
+"""Tests for matcalc.references.numerical: orders, values against hand-written derivatives, error estimates, bad input.
 
 Each derivative call compiles one XLA computation, so related calls are grouped under one ``jax.jit``,
 and exact values and comparisons use numpy (eager jax ops would each compile too) to keep the file fast.
@@ -9,7 +9,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from matcalc import numerical as nm
+from matcalc.references import numerical as nm
 
 FIRST_ORDER_METHODS = ["forward", "backward", "central", "central4", "central6", "richardson", "complex_step"]
 

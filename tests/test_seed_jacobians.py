@@ -9,7 +9,7 @@ import pytest
 
 import matcalc
 from matcalc import Kind, Layout
-from matcalc.layout import from_jax, off_diagonal, to_jax
+from matcalc.vocabulary.layout import from_jax, off_diagonal, to_jax
 
 SEEDS = range(5)
 DIAGONAL = [r.id for r in matcalc.catalog() if r.layout is Layout.DIAGONAL]

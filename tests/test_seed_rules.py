@@ -12,7 +12,7 @@ import matcalc
 from identities import scalar_rules
 from identities.partials import d2f_mixed, x2y2
 from identities.scalar_rules import ELEMENTARY, chain_rule, product_rule, sum_rule
-from matcalc.sampling import seed_for
+from matcalc.vocabulary.sampling import seed_for
 
 N_COMPOSITIONS = 30
 

@@ -1,4 +1,4 @@
-"""Tests for matcalc.swell: expression swell of symbolic derivatives, measured."""
+"""Tests for matcalc.studies.swell: expression swell of symbolic derivatives, measured."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import jax
 import numpy as np
 import pytest
 
-from matcalc import swell
-from matcalc.swell import (
+from matcalc.studies import swell
+from matcalc.studies.swell import (
     FAMILIES,
     JAX_LIB,
     SwellRow,
@@ -216,7 +216,7 @@ def test_module_imports_without_sympy_or_matplotlib():
         "import sys\n"
         "sys.modules['sympy'] = None\n"
         "sys.modules['matplotlib'] = None\n"
-        "import matcalc.swell as s\n"
+        "import matcalc.studies.swell as s\n"
         "try:\n"
         "    s.plot_swell([], 'unused.png')\n"
         "except ImportError as e:\n"

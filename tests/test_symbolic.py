@@ -1,4 +1,4 @@
-"""Tests for matcalc.symbolic: JAX functions translated to SymPy, scalar rules verified exactly."""
+"""Tests for matcalc.studies.symbolic: JAX functions translated to SymPy, scalar rules verified exactly."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import pytest
 
 sympy = pytest.importorskip("sympy")
 
-from matcalc.catalog import catalog  # noqa: E402 (after the optional-dependency skip)
-from matcalc.identity import Identity, Kind  # noqa: E402
-from matcalc.symbolic import SymbolicResult, symbolic_records, to_sympy, verify_symbolic  # noqa: E402
+from matcalc.vocabulary.catalog import catalog  # noqa: E402 (after the optional-dependency skip)
+from matcalc.vocabulary.records import Identity, Kind  # noqa: E402
+from matcalc.studies.symbolic import SymbolicResult, symbolic_records, to_sympy, verify_symbolic  # noqa: E402
 
 X, Y = sympy.symbols("x y", positive=True)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import functools
 
-from matcalc.identity import Identity
+from matcalc.vocabulary.records import Identity
 
 
 @functools.cache

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
-from matcalc.domains import Domain, resolve_domain
+from matcalc.vocabulary.domains import Domain, resolve_domain
 
 
 class Kind(str, enum.Enum):
@@ -29,7 +29,7 @@ class Kind(str, enum.Enum):
 
 
 class Layout(str, enum.Enum):
-    """How a derivative's axes are arranged (see ``matcalc.layout``)."""
+    """How a derivative's axes are arranged (see ``matcalc.vocabulary.layout``)."""
 
     JAX = "jax"  # out.shape + in.shape, what jax.jacrev returns
     NUMERATOR = "numerator"  # vector-by-vector: J[i, j] = dy_i / dx_j
@@ -169,7 +169,7 @@ class Identity:
         return self.args[self.varying[0]].shape
 
     def to_json(self) -> dict:
-        from matcalc.layout import index_formula
+        from matcalc.vocabulary.layout import index_formula
 
         return {
             "id": self.id,

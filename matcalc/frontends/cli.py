@@ -9,9 +9,9 @@ import sys
 import numpy as np
 from collections.abc import Sequence
 
-from matcalc.catalog import catalog, get, select
-from matcalc.identity import Identity
-from matcalc.result import CheckResult
+from matcalc.vocabulary.catalog import catalog, get, select
+from matcalc.vocabulary.records import Identity
+from matcalc.checker.result import CheckResult
 
 
 def _shapes(record: Identity) -> str:
@@ -34,9 +34,9 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    from matcalc.explain import describe, worked_example
+    from matcalc.frontends.explain import describe, worked_example
 
-    from matcalc.docs import format_errors, record_run
+    from matcalc.frontends.docs import format_errors, record_run
 
     record = get(args.id)
     print(describe(record))
@@ -84,7 +84,7 @@ def _summary_table(results: Sequence[CheckResult], dtypes: Sequence[str]) -> str
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from matcalc.verify import MATMUL_PRECISION, resolve_device, verify_all
+    from matcalc.checker.verify import MATMUL_PRECISION, resolve_device, verify_all
 
     records = catalog() if args.all or not args.ids else select(args.ids)
     dtypes = ("float64", "float32") if args.dtype == "both" else (args.dtype,)
@@ -108,7 +108,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 def cmd_docs(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from matcalc.docs import write_docs
+    from matcalc.frontends.docs import write_docs
 
     records = catalog()
     run = write_docs(records, Path(args.out), verify_now=not args.no_verify,
@@ -119,7 +119,7 @@ def cmd_docs(args: argparse.Namespace) -> int:
 
 
 def cmd_swell(args: argparse.Namespace) -> int:
-    from matcalc.swell import format_table, plot_swell, swell_table
+    from matcalc.studies.swell import format_table, plot_swell, swell_table
 
     rows = swell_table(families=tuple(args.family or ("product", "composition")), depths=range(1, args.depth + 1))
     print(format_table(rows))
@@ -142,8 +142,8 @@ def _load(spec: str):
 def cmd_check(args: argparse.Namespace) -> int:
     import jax
 
-    from matcalc import check as checks
-    from matcalc.domains import resolve_domain
+    from matcalc.checker import check as checks
+    from matcalc.vocabulary.domains import resolve_domain
 
     f, derivative = _load(args.function), _load(args.derivative)
     shapes = [tuple(int(d) for d in s.lower().split("x") if d) for s in args.shape]
@@ -167,7 +167,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_fd_study(args: argparse.Namespace) -> int:
-    from matcalc.fd_study import fd_study, format_study, plot_study
+    from matcalc.studies.fd_study import fd_study, format_study, plot_study
 
     result = fd_study(args.id, dtype=args.dtype, seed=args.seed)
     print(format_study(result))

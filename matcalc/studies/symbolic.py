@@ -11,7 +11,7 @@ shape-only ones and the call primitives (whose bodies are translated in place) a
 anything else raises ``NotImplementedError`` naming the primitive.
 
 SymPy is the optional extra ``matcalc[symbolic]``; it is imported inside the functions that need
-it, so ``import matcalc.symbolic`` works without it.
+it, so ``import matcalc.studies.symbolic`` works without it.
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ import jax.numpy as jnp
 import numpy as np
 from jax.extend.core import ClosedJaxpr, Jaxpr, Literal
 
-from matcalc.identity import Identity, Kind
-from matcalc.swell import _require_sympy
+from matcalc.vocabulary.records import Identity, Kind
+from matcalc.studies.swell import _require_sympy
 
 if TYPE_CHECKING:
     import sympy
@@ -241,6 +241,6 @@ def verify_symbolic(record: Identity) -> SymbolicResult:
 
 def symbolic_records() -> tuple[Identity, ...]:
     """The catalog's records that :func:`verify_symbolic` accepts, in catalog order."""
-    from matcalc.catalog import catalog  # late, like every engine module's door into the catalog
+    from matcalc.vocabulary.catalog import catalog  # late, like every engine module's door into the catalog
 
     return tuple(record for record in catalog() if _is_scalar_derivative(record))

@@ -3,7 +3,7 @@
 A difference quotient of order p has truncation error ~ h**p, which shrinks with h, and round-off
 ~ eps * |f| / h, which grows as h shrinks: the seed's "thou shalt not subtract numbers which are
 approximately equal". Their sum is a V on a log-log plot with its minimum near
-h ~ eps**(1/(p+1)). This module measures that V for every rule of ``matcalc.numerical`` on a
+h ~ eps**(1/(p+1)). This module measures that V for every rule of ``matcalc.references.numerical`` on a
 record's own inputs, against the record's closed form evaluated in float64, so the measured
 optimum can be compared with the theory, and float32 with float64.
 
@@ -24,15 +24,15 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from matcalc import numerical
-from matcalc.catalog import get
-from matcalc.check import run_scoped
-from matcalc.identity import Identity, Kind
-from matcalc.layout import to_jax
-from matcalc.oracles import restrict
-from matcalc.plotting import new_figure
-from matcalc.sampling import sample_args, sample_tangents
-from matcalc.tolerance import dtype_name
+from matcalc.references import numerical
+from matcalc.vocabulary.catalog import get
+from matcalc.checker.check import run_scoped
+from matcalc.vocabulary.records import Identity, Kind
+from matcalc.vocabulary.layout import to_jax
+from matcalc.references.oracles import restrict
+from matcalc.studies.plotting import new_figure
+from matcalc.vocabulary.sampling import sample_args, sample_tangents
+from matcalc.checker.tolerance import dtype_name
 
 # Truncation order of each rule (richardson: 3 levels of central differences, order 2 * 3).
 ORDERS: Mapping[str, int] = MappingProxyType(

@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING
 import jax
 import jax.numpy as jnp
 
-from matcalc.identity import Kind, Layout, parse_shape
+from matcalc.vocabulary.records import Kind, Layout, parse_shape
 
 if TYPE_CHECKING:
-    from matcalc.identity import Identity
+    from matcalc.vocabulary.records import Identity
 
 Array = jax.Array
 Shape = tuple[int, ...]

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import jax
 
-from matcalc.identity import Identity
-from matcalc.layout import index_formula
-from matcalc.oracles import reference_names
-from matcalc.result import CheckResult
-from matcalc.sampling import record_dims
-from matcalc.verify import MATMUL_PRECISION, verify
+from matcalc.vocabulary.records import Identity
+from matcalc.vocabulary.layout import index_formula
+from matcalc.references.oracles import reference_names
+from matcalc.checker.result import CheckResult
+from matcalc.vocabulary.sampling import record_dims
+from matcalc.checker.verify import MATMUL_PRECISION, verify
 
 DTYPES = ("float64", "float32")
 SEED_PREFIX = "Seed: "

@@ -5,12 +5,12 @@ from __future__ import annotations
 import jax
 import numpy as np
 
-from matcalc import oracles
-from matcalc.check import precision_scope
-from matcalc.identity import Identity, Kind
-from matcalc.layout import from_jax, index_formula
-from matcalc.sampling import record_dims, sample_args, sample_tangents
-from matcalc.identity import resolve_shape
+from matcalc.references import oracles
+from matcalc.checker.check import precision_scope
+from matcalc.vocabulary.records import Identity, Kind
+from matcalc.vocabulary.layout import from_jax, index_formula
+from matcalc.vocabulary.sampling import record_dims, sample_args, sample_tangents
+from matcalc.vocabulary.records import resolve_shape
 
 EXAMPLE_DIMS = {"m": 2, "n": 3, "p": 2, "q": 3, "k": 2, "r": 3, "s": 2}  # small, still non-square
 

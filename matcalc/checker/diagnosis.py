@@ -15,9 +15,9 @@ import math
 import jax.numpy as jnp
 import numpy as np
 
-from matcalc.identity import Layout
-from matcalc.layout import expected_shape, from_jax, off_diagonal
-from matcalc.tolerance import DIAGNOSIS_FACTOR
+from matcalc.vocabulary.records import Layout
+from matcalc.vocabulary.layout import expected_shape, from_jax, off_diagonal
+from matcalc.checker.tolerance import DIAGNOSIS_FACTOR
 
 Shape = tuple[int, ...]
 MAX_PERMUTED_AXES = 4  # beyond this, only the transposes are tried (n! rearrangements)

@@ -8,13 +8,13 @@ from collections.abc import Callable, Iterable, Sequence
 
 import jax
 
-from matcalc import oracles
-from matcalc.catalog import get
-from matcalc.check import compare, run_scoped
-from matcalc.identity import Identity
-from matcalc.result import CheckResult
-from matcalc.sampling import sample_args, sample_tangents
-from matcalc.tolerance import dtype_name
+from matcalc.references import oracles
+from matcalc.vocabulary.catalog import get
+from matcalc.checker.check import compare, run_scoped
+from matcalc.vocabulary.records import Identity
+from matcalc.checker.result import CheckResult
+from matcalc.vocabulary.sampling import sample_args, sample_tangents
+from matcalc.checker.tolerance import dtype_name
 
 MATMUL_PRECISION = "highest"  # full float32 products on GPUs (no TF32), stated in every report
 

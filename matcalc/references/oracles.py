@@ -18,9 +18,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from matcalc import numerical
-from matcalc.domains import Domain
-from matcalc.identity import Kind
+from matcalc.references import numerical
+from matcalc.vocabulary.domains import Domain
+from matcalc.vocabulary.records import Kind
 
 Array = jax.Array
 N_DIRECTIONS = 3  # random tangents / cotangents per directional reference
@@ -202,7 +202,7 @@ def _fd_kernel(f: Callable, kind: Kind, argnum: int, method: str) -> Callable:
 
 
 def _finite_difference(method: str) -> Callable[[Problem, Array], Comparison]:
-    """Directional finite differences by ``method`` (see ``matcalc.numerical``), always in float64."""
+    """Directional finite differences by ``method`` (see ``matcalc.references.numerical``), always in float64."""
 
     def reference(p: Problem, candidate: Array) -> Comparison:
         with jax.enable_x64(True):

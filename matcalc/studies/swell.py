@@ -20,7 +20,7 @@ module makes that claim executable:
   exactly with SymPy.
 
 SymPy and matplotlib are optional dependencies: they are imported inside the
-functions that need them, so ``import matcalc.swell`` works without them.
+functions that need them, so ``import matcalc.studies.swell`` works without them.
 """
 
 from __future__ import annotations
@@ -38,8 +38,8 @@ import jax.numpy as jnp
 import numpy as np
 from jax.extend.core import ClosedJaxpr, Jaxpr
 
-from matcalc.plotting import new_figure
-from matcalc.timing import best_of
+from matcalc.studies.plotting import new_figure
+from matcalc.studies.timing import best_of
 
 __all__ = [
     "FAMILIES",

@@ -8,7 +8,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from matcalc.identity import Identity, Kind, resolve_shape
+from matcalc.vocabulary.records import Identity, Kind, resolve_shape
 
 # Distinct sizes, so that no default input is square unless the identity says so: a square
 # input hides transposition errors.

@@ -21,13 +21,13 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from matcalc import oracles
-from matcalc.diagnosis import diagnose
-from matcalc.domains import Domain, resolve_domain
-from matcalc.identity import Kind, Layout
-from matcalc.layout import expected_shape, to_jax
-from matcalc.result import CheckResult
-from matcalc.tolerance import default_rtol, dtype_name, reference_rtol
+from matcalc.references import oracles
+from matcalc.checker.diagnosis import diagnose
+from matcalc.vocabulary.domains import Domain, resolve_domain
+from matcalc.vocabulary.records import Kind, Layout
+from matcalc.vocabulary.layout import expected_shape, to_jax
+from matcalc.checker.result import CheckResult
+from matcalc.checker.tolerance import default_rtol, dtype_name, reference_rtol
 
 Array = jax.Array
 T = TypeVar("T")

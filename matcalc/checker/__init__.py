@@ -1,0 +1,1 @@
+"""The checker: compare a candidate with the references, apply tolerances, diagnose, report."""

@@ -1,0 +1,1 @@
+"""The references a derivative is compared against: autodiff, finite differences, the complex step."""

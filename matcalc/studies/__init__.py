@@ -1,0 +1,1 @@
+"""Studies that measure the methods: finite-difference error, expression swell, symbolic checks."""
