@@ -1,19 +1,11 @@
 """How the catalog cites: the seed's sections (in the seed's order) and the Matrix Cookbook,
 always with its edition. ``docs/catalog.md`` is grouped by ``SEED_SECTIONS``."""
 
-SEED = "Seed: Matrix calculus and autodiff"
-COOKBOOK = "Matrix Cookbook 2012-11-15"
+from matcalc import Source
 
-
-def seed(section: str) -> str:
-    """E.g. ``seed("5.1.1 Derivative of Scalar by Matrix")``."""
-    return f"{SEED}, {section}"
-
-
-def cookbook(eq: int | str) -> str:
-    """E.g. ``cookbook(101)`` -> "Matrix Cookbook 2012-11-15, eq. (101)"."""
-    return f"{COOKBOOK}, eq. ({eq})"
-
+seed = Source.seed
+cookbook = Source.cookbook
+paper = Source.paper
 
 SCALAR_RULES = seed("1 Analytical Derivatives: scalar rules")
 PARTIALS = seed("Partial Derivatives: scalar-valued multivariable functions")

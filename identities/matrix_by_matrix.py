@@ -2,7 +2,7 @@
 
 import jax.numpy as jnp
 
-from identities._sources import DIFFERENTIALS
+from identities._sources import DIFFERENTIALS, paper
 from matcalc.vocabulary.records import Identity, Kind, Layout
 
 RECORDS = (
@@ -18,7 +18,7 @@ RECORDS = (
         kind=Kind.JACOBIAN,
         layout=Layout.VEC,
         real_analytic=True,
-        sources=(DIFFERENTIALS, "Magnus & Neudecker, Matrix Differential Calculus, vec of a product"),
+        sources=(DIFFERENTIALS, paper("Magnus & Neudecker, Matrix Differential Calculus, vec of a product")),
         notes="Column-major vec; a row-major vec gives A ⊗ B^T instead.",
     ),
 )

@@ -51,7 +51,7 @@ def test_verify_prints_table_and_writes_json(tmp_path, capsys):
 def test_verify_exits_1_and_reports_a_failure(monkeypatch, capsys):
     broken = Identity(id="broken.trace", title="wrong on purpose", latex="x", f=lambda X: jnp.trace(X),
                       closed_form=lambda X: -jnp.eye(X.shape[0], dtype=X.dtype), wrt="X", args={"X": "n n"},
-                      kind=Kind.GRADIENT, sources=("test",))
+                      kind=Kind.GRADIENT, sources=(matcalc.Source.paper("test"),))
     monkeypatch.setattr(cli, "select", lambda ids: (broken,))
     assert cli.main(["verify", "broken.trace"]) == 1
     out = capsys.readouterr().out

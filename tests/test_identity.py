@@ -3,6 +3,7 @@
 import jax.numpy as jnp
 import pytest
 
+from matcalc import Source
 from matcalc.vocabulary.records import Identity, Kind, resolve_shape
 
 GOOD = dict(
@@ -14,7 +15,7 @@ GOOD = dict(
     wrt="X",
     args={"X": "n n"},
     kind=Kind.GRADIENT,
-    sources=("here",),
+    sources=(Source.paper("here"),),
 )
 
 

@@ -11,7 +11,8 @@ import pytest
 
 sympy = pytest.importorskip("sympy")
 
-from matcalc.vocabulary.catalog import catalog  # noqa: E402 (after the optional-dependency skip)
+from matcalc import Source  # noqa: E402 (after the optional-dependency skip)
+from matcalc.vocabulary.catalog import catalog  # noqa: E402
 from matcalc.vocabulary.records import Identity, Kind  # noqa: E402
 from matcalc.studies.symbolic import SymbolicResult, symbolic_records, to_sympy, verify_symbolic  # noqa: E402
 
@@ -93,7 +94,7 @@ def _rule(f, closed_form, args=None, wrt="x", kind=Kind.DERIVATIVE) -> Identity:
         wrt=wrt,
         args=args or {"x": ""},
         kind=kind,
-        sources=("test",),
+        sources=(Source.paper("test"),),
     )
 
 

@@ -67,7 +67,7 @@ def verify(
             seed=seed,
             arg_names=names,
             real_analytic=record.real_analytic,
-            sources=record.sources,
+            sources=tuple(map(str, record.sources)),
             device=str((dev or jax.devices()[0]).platform),
             matmul_precision=MATMUL_PRECISION,
         )

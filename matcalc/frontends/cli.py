@@ -28,7 +28,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     width = max(len(r.id) for r in records)
     for r in records:
         print(f"{r.id:<{width}}  {r.kind.value:<12} {r.layout.value:<11} {_shapes(r)}  out [{r.out}]")
-        print(f"{'':<{width}}  {'; '.join(r.sources)}")
+        print(f"{'':<{width}}  {'; '.join(map(str, r.sources))}")
     print(f"{len(records)} identities")
     return 0
 

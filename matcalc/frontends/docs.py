@@ -23,7 +23,6 @@ from matcalc.vocabulary.sampling import record_dims
 from matcalc.checker.verify import MATMUL_PRECISION, verify
 
 DTYPES = ("float64", "float32")
-SEED_PREFIX = "Seed: "
 
 
 def record_run(records: Iterable[Identity], *, seed: int = 0,
@@ -52,8 +51,8 @@ def record_run(records: Iterable[Identity], *, seed: int = 0,
 
 def section_of(record: Identity) -> str:
     """The seed section a record belongs to: its first seed source (else its first source)."""
-    seeds = [s for s in record.sources if s.startswith(SEED_PREFIX)]
-    return (seeds or list(record.sources))[0].split(", ", 1)[-1]
+    seeds = [s for s in record.sources if s.work == "seed"]
+    return (seeds or list(record.sources))[0].where
 
 
 def _anchor(text: str) -> str:
@@ -105,7 +104,7 @@ def _entry(record: Identity, run: dict) -> list[str]:
         f"`{index_formula(record)}`",
         f"- **shapes** {_shapes(record)}",
         f"- **domain** {_domains(record)}",
-        f"- **sources** {'; '.join(record.sources)}",
+        f"- **sources** {'; '.join(map(str, record.sources))}",
         f"- **verified** {_errors(record, run)}",
     ]
     if record.notes:

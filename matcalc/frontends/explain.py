@@ -26,7 +26,7 @@ def describe(record: Identity) -> str:
         "  shapes:   " + ", ".join(f"{n} [{a.shape}]" for n, a in record.args.items()) + f" -> f [{record.out}]",
         "  default sizes: " + ", ".join(f"{d}={dims[d]}" for d in sorted(_used_dims(record))),
         "  domains:  " + ", ".join(f"{n}: {a.domain.name} ({a.domain.description})" for n, a in record.args.items()),
-        f"  sources:  {'; '.join(record.sources)}",
+        f"  sources:  {'; '.join(map(str, record.sources))}",
     ]
     if record.notes:
         lines.append(f"  notes:    {record.notes}")

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
 from matcalc.vocabulary.domains import Domain, resolve_domain
+from matcalc.vocabulary.sources import Erratum, Source
 
 
 class Kind(str, enum.Enum):
@@ -111,11 +112,15 @@ class Identity:
     kind: Kind
     out: str = ""
     layout: Layout = Layout.JAX
-    sources: tuple[str, ...] = ()
+    sources: tuple[Source, ...] = ()
     notes: str = ""
     dims: Mapping[str, int] = dataclasses.field(default_factory=dict)
     # f's implementation extends analytically to complex inputs, so the complex-step reference applies
     real_analytic: bool = False
+    # the printed formula fails and ``closed_form`` is the corrected one (see ``Erratum``)
+    erratum: Erratum | None = None
+    # a convention other than the catalog's default (e.g. the Cookbook's structured-matrix derivative)
+    convention: str = ""
 
     def __post_init__(self) -> None:
         try:
@@ -137,6 +142,10 @@ class Identity:
             raise ValueError("title and latex are required")
         if not self.sources:
             raise ValueError("at least one source is required (seed section or Cookbook equation with edition)")
+        if not all(isinstance(s, Source) for s in self.sources):
+            raise TypeError("sources are Source objects: Source.seed(...), Source.cookbook(eq), Source.paper(...)")
+        if self.erratum is not None and not isinstance(self.erratum, Erratum):
+            raise TypeError("erratum must be an Erratum")
         if not callable(self.f) or not callable(self.closed_form):
             raise TypeError("f and closed_form must be callable")
         unknown = [name for name in self.varying if name not in self.args]
@@ -168,6 +177,11 @@ class Identity:
     def in_shape(self) -> str:
         return self.args[self.varying[0]].shape
 
+    @property
+    def status(self) -> str:
+        """``verified``, ``erratum`` (the printed form fails; the record holds the corrected one) or ``convention``."""
+        return "erratum" if self.erratum else "convention" if self.convention else "verified"
+
     def to_json(self) -> dict:
         from matcalc.vocabulary.layout import index_formula
 
@@ -181,6 +195,7 @@ class Identity:
             "wrt": self.wrt,
             "out": self.out,
             "index_formula": index_formula(self),
-            "sources": list(self.sources),
+            "sources": [str(s) for s in self.sources],
+            "status": self.status,
             "notes": self.notes,
         }
