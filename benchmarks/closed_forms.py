@@ -22,7 +22,7 @@ import jax.numpy as jnp
 from jax.test_util import check_grads
 
 import matcalc
-from matcalc.vocabulary.records import Kind
+from matcalc import Kind
 from matcalc.studies.timing import best_of
 
 REPEATS, CALLS = 5, 20

@@ -6,6 +6,7 @@ listed here.
 """
 
 from identities import (
+    cookbook,
     differentials,
     directional,
     dot_product,
@@ -37,6 +38,7 @@ FAMILIES = (
     vector_by_matrix,
     matrix_by_vector,
     matrix_by_matrix,
+    *cookbook.SUBSECTIONS,
 )
 
 

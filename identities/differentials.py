@@ -8,7 +8,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from identities._sources import DIFFERENTIALS, cookbook
-from matcalc.vocabulary.records import Identity, Kind
+from matcalc import Identity, Kind
 
 
 def _adjugate(A):

@@ -8,7 +8,7 @@ import jax.numpy as jnp
 from identities._sources import DIRECTIONAL, cookbook
 from identities.gradients import grad_x2y2
 from identities.partials import x2y2_vector
-from matcalc.vocabulary.records import Identity, Kind
+from matcalc import Identity, Kind
 
 RECORDS = (
     Identity(

@@ -8,7 +8,7 @@ closed form is written as that product.
 import jax.numpy as jnp
 
 from identities._sources import DOT_PRODUCT, cookbook
-from matcalc.vocabulary.records import Identity, Kind, Layout
+from matcalc import Identity, Kind, Layout
 
 
 def _dy_dv(v):

@@ -7,7 +7,7 @@ d[i] = dy_i / dx_i, and the verifier expands it to the dense n x n Jacobian befo
 import jax.numpy as jnp
 
 from identities._sources import ELEMENTWISE
-from matcalc.vocabulary.records import Identity, Kind, Layout
+from matcalc import Identity, Kind, Layout
 
 RECORDS = (
     Identity(

@@ -8,7 +8,7 @@ import jax.numpy as jnp
 
 from identities._sources import GRADIENT, cookbook
 from identities.partials import df_dx, df_dy, x2y2_vector
-from matcalc.vocabulary.records import Identity, Kind
+from matcalc import Identity, Kind
 
 
 def grad_x2y2(z):

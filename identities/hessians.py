@@ -9,7 +9,7 @@ import jax
 import jax.numpy as jnp
 
 from identities._sources import HESSIAN, cookbook
-from matcalc.vocabulary.records import Identity, Kind
+from matcalc import Identity, Kind
 
 _INDEX = "H[i, j] = d^2 f / dx_i dx_j."
 

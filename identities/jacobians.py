@@ -9,7 +9,7 @@ component Jacobians, each written once below.
 import jax.numpy as jnp
 
 from identities._sources import JACOBIAN
-from matcalc.vocabulary.records import Identity, Kind, Layout
+from matcalc import Identity, Kind, Layout
 
 _NUMERATOR_INDEX = "J[i, j] = dy_i / dx_j (numerator layout: out x in)."
 _DENOMINATOR_INDEX = "J[j, i] = dy_i / dx_j (denominator layout: in x out, the transpose of the numerator form)."

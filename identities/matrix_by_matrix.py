@@ -3,7 +3,7 @@
 import jax.numpy as jnp
 
 from identities._sources import DIFFERENTIALS, paper
-from matcalc.vocabulary.records import Identity, Kind, Layout
+from matcalc import Identity, Kind, Layout
 
 RECORDS = (
     Identity(

@@ -7,7 +7,7 @@ import jax.numpy as jnp
 from jax.scipy.linalg import expm
 
 from identities._sources import MATRIX_BY_SCALAR, cookbook
-from matcalc.vocabulary.records import Identity, Kind
+from matcalc import Identity, Kind
 
 RECORDS = (
     Identity(

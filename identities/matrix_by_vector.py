@@ -7,7 +7,7 @@ For F(x) in R^{p x q} with x in R^m: J[i, j, k] = dF_ij / dx_k, and the slice J[
 import jax.numpy as jnp
 
 from identities._sources import MATRIX_BY_VECTOR
-from matcalc.vocabulary.records import Identity, Kind
+from matcalc import Identity, Kind
 
 RECORDS = (
     Identity(

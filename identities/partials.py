@@ -8,7 +8,7 @@ closed forms again; the mixed ones agree (Schwarz), and the 2 x 2 Hessian collec
 import jax.numpy as jnp
 
 from identities._sources import HESSIAN, PARTIALS
-from matcalc.vocabulary.records import Identity, Kind
+from matcalc import Identity, Kind
 
 
 def x2y2(x, y):

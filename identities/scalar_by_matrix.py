@@ -3,7 +3,7 @@
 import jax.numpy as jnp
 
 from identities._sources import SCALAR_BY_MATRIX, cookbook
-from matcalc.vocabulary.records import Identity, Kind
+from matcalc import Identity, Kind
 
 RECORDS = (
     Identity(
@@ -131,7 +131,7 @@ RECORDS = (
         args={"X": ("n n", "invertible")},
         kind=Kind.GRADIENT,
         real_analytic=True,
-        sources=(SCALAR_BY_MATRIX, cookbook(49)),
+        sources=(SCALAR_BY_MATRIX, cookbook(49), cookbook(66)),
     ),
     Identity(
         id="scalar_by_matrix.inverse_bilinear",

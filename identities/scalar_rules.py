@@ -12,7 +12,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from identities._sources import SCALAR_RULES
-from matcalc.vocabulary.records import Identity, Kind
+from matcalc import Identity, Kind
 
 # name -> (g, g'). Every g maps (0, inf) into (0, inf) and is increasing, so that any sum, product
 # or composition is defined on the positive domain and its rule-built derivative adds and

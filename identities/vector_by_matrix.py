@@ -7,7 +7,7 @@ is the gradient of the scalar y_i, so the tensor is the p gradient matrices stac
 import jax.numpy as jnp
 
 from identities._sources import VECTOR_BY_MATRIX
-from matcalc.vocabulary.records import Identity, Kind
+from matcalc import Identity, Kind
 
 RECORDS = (
     Identity(

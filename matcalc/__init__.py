@@ -5,14 +5,18 @@ jvp/vjp, hessian and finite differences; and a checker for your own derivatives 
 they are wrong. Importing matcalc changes no global JAX configuration.
 """
 
-from matcalc.vocabulary.catalog import catalog, get
-from matcalc.checker.check import InputError, check_differential, check_gradient, check_hessian, check_jacobian
-from matcalc.vocabulary.domains import DOMAINS, Domain, resolve_domain
-from matcalc.vocabulary.records import Arg, Identity, Kind, Layout
-from matcalc.vocabulary.sources import Display, Erratum, Source
+from matcalc.checker.check import check_differential, check_gradient, check_hessian, check_jacobian
+from matcalc.checker.errors import InputError
 from matcalc.checker.result import CheckResult
-from matcalc.vocabulary.sampling import sample_args
 from matcalc.checker.verify import Report, verify, verify_all
+from matcalc.vocabulary.catalog import catalog, get
+from matcalc.vocabulary.context import RunContext
+from matcalc.vocabulary.domains import DOMAINS, Domain, resolve_domain
+from matcalc.vocabulary.kinds import KINDS, Kind, resolve_kind
+from matcalc.vocabulary.layout import Layout
+from matcalc.vocabulary.records import Arg, Identity
+from matcalc.vocabulary.sampling import sample_args
+from matcalc.vocabulary.sources import Display, Erratum, Source
 
 __all__ = [
     "DOMAINS",
@@ -23,9 +27,11 @@ __all__ = [
     "Erratum",
     "Identity",
     "InputError",
+    "KINDS",
     "Kind",
     "Layout",
     "Report",
+    "RunContext",
     "Source",
     "catalog",
     "check_differential",
@@ -34,6 +40,7 @@ __all__ = [
     "check_jacobian",
     "get",
     "resolve_domain",
+    "resolve_kind",
     "sample_args",
     "verify",
     "verify_all",

@@ -7,11 +7,10 @@ import pytest
 
 import identities
 import matcalc
-from matcalc.references.oracles import reference_names
 from matcalc.vocabulary.sampling import seed_for
 
 DTYPES = ("float64", "float32")
-CASES = [(r.id, ref, dtype) for r in matcalc.catalog() for ref in reference_names(r.kind, r.real_analytic) for dtype in DTYPES]
+CASES = [(r.id, ref, dtype) for r in matcalc.catalog() for ref in r.kind.reference_names(r.real_analytic) for dtype in DTYPES]
 
 
 @pytest.mark.parametrize(("identity_id", "reference", "dtype"), CASES, ids=["-".join(c) for c in CASES])
@@ -30,19 +29,20 @@ def test_identity_at_size_one(identity_id):
 
 
 def test_every_family_module_is_in_the_catalog():
-    modules = {name for _, name, _ in pkgutil.iter_modules(identities.__path__) if not name.startswith("_")}
-    listed = {family.__name__.rsplit(".", 1)[1] for family in identities.FAMILIES}
+    modules = {name for _, name, is_package in pkgutil.walk_packages(identities.__path__, "identities.")
+               if not is_package and not name.rsplit(".", 1)[1].startswith("_")}
+    listed = {family.__name__ for family in identities.FAMILIES}
     assert modules == listed
     for name in modules:
-        assert importlib.import_module(f"identities.{name}").RECORDS, name
+        assert importlib.import_module(name).RECORDS, name
 
 
 def test_catalog_records_are_well_formed():
     ids = [r.id for r in matcalc.catalog()]
     assert len(ids) == len(set(ids))
     for record in matcalc.catalog():
-        assert record.sources and all(isinstance(s, str) for s in record.sources)
-        assert all("Cookbook" not in s or "2012-11-15" in s for s in record.sources), "cite the edition"
+        assert record.sources and all(isinstance(s, matcalc.Source) for s in record.sources)
+        assert all(s.work != "cookbook" or s.edition == "2012-11-15" for s in record.sources), "cite the edition"
         assert matcalc.get(record.id) is record
 
 
@@ -53,7 +53,6 @@ def test_default_inputs_are_not_square_unless_required():
             dims = arg.shape.split()
             if len(dims) == 2 and dims[0] == dims[1]:
                 continue  # the identity itself says square ("n n")
-            with matcalc.checker.check.precision_scope(True):
-                shapes = [a.shape for a in matcalc.sample_args(record)]
+            shapes = [a.shape for a in matcalc.sample_args(record)]
             shape = shapes[list(record.args).index(name)]
             assert len(shape) != 2 or shape[0] != shape[1], (record.id, name, shape)

@@ -239,24 +239,23 @@ def test_testing_helpers_raise_with_the_report():
 
 
 def _directional_problem(x, v, a):
-    from matcalc.vocabulary.domains import resolve_domain
-    from matcalc.vocabulary.records import Kind
-    from matcalc.references.oracles import Problem
+    from matcalc.references.problem import Problem
 
-    return Problem(lambda x: x @ a, (x,), Kind.DIRECTIONAL, (0,), (resolve_domain("general"),),
+    return Problem(lambda x: x @ a, (x,), matcalc.Kind.DIRECTIONAL, (0,), (matcalc.resolve_domain("general"),),
                    jax.random.PRNGKey(0), (v,))
 
 
 def test_directional_derivative_near_zero_is_measured_against_its_terms():
     """<grad f, v> ~ 0 by cancellation: rounding in the terms must not fail a correct value,
     but a wrong value of the terms' size must still fail."""
-    from matcalc.checker.check import compare, run_scoped
+    from matcalc.checker.compare import compare
 
     a = np.array([1.0, 2.0, -1.0])
     x = np.array([0.3, -0.2, 0.5])
     v = np.array([1.0, 0.0, 1.0])  # <a, v> = 0 exactly
-    with jax.enable_x64(True):
+    context = matcalc.RunContext("float64")
+    with context.scope():
         problem = _directional_problem(jnp.asarray(x), jnp.asarray(v), jnp.asarray(a))
-        assert run_scoped(True, lambda: compare(problem, jnp.asarray(1e-15))).ok
-        wrong = run_scoped(True, lambda: compare(problem, jnp.asarray(0.5)))
+        assert compare(problem, jnp.asarray(1e-15), context).ok
+        wrong = compare(problem, jnp.asarray(0.5), context)
     assert not wrong.ok and "zero" in wrong.diagnosis

@@ -24,7 +24,7 @@ def test_recorded_run_covers_every_identity_and_passed():
         assert per_dtype, f"{record.id} is missing from docs/verification.json: run `make docs`"
         for dtype in ("float64", "float32"):
             assert per_dtype[dtype]["ok"], (record.id, dtype)
-            assert set(per_dtype[dtype]["errors"]) == set(matcalc.references.oracles.reference_names(record.kind, record.real_analytic))
+            assert set(per_dtype[dtype]["errors"]) == set(record.kind.reference_names(record.real_analytic))
     assert {"date", "jax", "device", "machine"} <= set(run["meta"])
 
 

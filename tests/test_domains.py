@@ -16,44 +16,40 @@ def _shape(name):
 
 @pytest.mark.parametrize("name", sorted(DOMAINS))
 @pytest.mark.parametrize("seed", range(5))
-def test_samples_are_in_the_domain(name, seed):
+def test_samples_are_in_the_domain(name, seed, x64):
     d = DOMAINS[name]
-    with jax.enable_x64(True):
-        x = d.sample(jax.random.PRNGKey(seed), _shape(name), jnp.float64)
-        assert x.shape == _shape(name) and x.dtype == jnp.float64
-        assert d.contains(x)
+    x = d.sample(jax.random.PRNGKey(seed), _shape(name), jnp.float64)
+    assert x.shape == _shape(name) and x.dtype == jnp.float64
+    assert d.contains(x)
 
 
 @pytest.mark.parametrize("name", sorted(DOMAINS))
-def test_tangents_stay_in_the_domain_and_projection_is_idempotent(name):
+def test_tangents_stay_in_the_domain_and_projection_is_idempotent(name, x64):
     d = DOMAINS[name]
-    with jax.enable_x64(True):
-        x = d.sample(jax.random.PRNGKey(0), _shape(name), jnp.float64)
-        t = d.tangent(jax.random.PRNGKey(1), x)
-        np.testing.assert_allclose(d.project(t, x), t, atol=1e-12)
-        g = jax.random.normal(jax.random.PRNGKey(2), (3,) + x.shape, jnp.float64)  # leading axes allowed
-        once = d.project(g, x)
-        np.testing.assert_allclose(d.project(once, x), once, atol=1e-12)
-        if name not in ("positive", "small", "invertible", "spd"):  # open sets: any small step stays inside
-            moved = x + 1e-7 * t
-            if name == "orthogonal":  # first order only: the step leaves by O(h^2)
-                assert np.abs(np.asarray(moved.T @ moved - jnp.eye(4))).max() < 1e-12
-            else:
-                assert d.contains(moved)
+    x = d.sample(jax.random.PRNGKey(0), _shape(name), jnp.float64)
+    t = d.tangent(jax.random.PRNGKey(1), x)
+    np.testing.assert_allclose(d.project(t, x), t, atol=1e-12)
+    g = jax.random.normal(jax.random.PRNGKey(2), (3,) + x.shape, jnp.float64)  # leading axes allowed
+    once = d.project(g, x)
+    np.testing.assert_allclose(d.project(once, x), once, atol=1e-12)
+    if name not in ("positive", "small", "invertible", "spd"):  # open sets: any small step stays inside
+        moved = x + 1e-7 * t
+        if name == "orthogonal":  # first order only: the step leaves by O(h^2)
+            assert np.abs(np.asarray(moved.T @ moved - jnp.eye(4))).max() < 1e-12
+        else:
+            assert d.contains(moved)
 
 
-def test_invertible_and_spd_are_well_conditioned():
-    for name in ("invertible", "spd"):
-        with jax.enable_x64(True):
-            x = DOMAINS[name].sample(jax.random.PRNGKey(3), (5, 5), jnp.float64)
-        assert np.linalg.cond(np.asarray(x)) <= SPECTRUM_HIGH / SPECTRUM_LOW + 1e-9
-        assert DOMAINS[name].conditioning(x) <= SPECTRUM_HIGH / SPECTRUM_LOW + 1e-9
+@pytest.mark.parametrize("name", ["invertible", "spd"])
+def test_invertible_and_spd_are_well_conditioned(name, x64):
+    x = DOMAINS[name].sample(jax.random.PRNGKey(3), (5, 5), jnp.float64)
+    assert np.linalg.cond(np.asarray(x)) <= SPECTRUM_HIGH / SPECTRUM_LOW + 1e-9
+    assert DOMAINS[name].conditioning(x) <= SPECTRUM_HIGH / SPECTRUM_LOW + 1e-9
 
 
-def test_invertible_samples_have_both_signs_of_determinant():
-    with jax.enable_x64(True):
-        signs = {float(jnp.sign(jnp.linalg.det(DOMAINS["invertible"].sample(jax.random.PRNGKey(s), (3, 3), jnp.float64))))
-                 for s in range(20)}
+def test_invertible_samples_have_both_signs_of_determinant(x64):
+    signs = {float(jnp.sign(jnp.linalg.det(DOMAINS["invertible"].sample(jax.random.PRNGKey(s), (3, 3), jnp.float64))))
+             for s in range(20)}
     assert signs == {-1.0, 1.0}
 
 

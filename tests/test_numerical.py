@@ -9,6 +9,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+from matcalc import RunContext
 from matcalc.references import numerical as nm
 
 FIRST_ORDER_METHODS = ["forward", "backward", "central", "central4", "central6", "richardson", "complex_step"]
@@ -138,36 +139,33 @@ def fitted_order(steps, errors):
         ("second4", 4, 1e-1),
     ],
 )
-def test_order_of_accuracy(name, order, largest_h):
-    with jax.enable_x64(True):
-        x = jnp.asarray(0.7)
-        exact = sin_exp_second(x) if name.startswith("second") else sin_exp_prime(x)
-        steps = largest_h * 0.5 ** np.arange(4)
-        values = jax.jit(lambda x: [scalar_rule(name)(x, h).value for h in steps])(x)
-        errors = np.abs(np.asarray(values) - exact)
+def test_order_of_accuracy(name, order, largest_h, x64):
+    x = jnp.asarray(0.7)
+    exact = sin_exp_second(x) if name.startswith("second") else sin_exp_prime(x)
+    steps = largest_h * 0.5 ** np.arange(4)
+    values = jax.jit(lambda x: [scalar_rule(name)(x, h).value for h in steps])(x)
+    errors = np.abs(np.asarray(values) - exact)
     assert abs(fitted_order(steps, errors) - order) < 0.5, errors
 
 
 @pytest.mark.parametrize("accuracy", [2, 4])
-def test_order_of_mixed_second_difference(accuracy):
-    with jax.enable_x64(True):
-        z = jnp.array([0.7, -0.3])
-        u, v = jnp.array([1.0, 0.0]), jnp.array([0.0, 1.0])
-        steps = (1e-2 if accuracy == 2 else 1e-1) * 0.5 ** np.arange(4)
-        values = jax.jit(
-            lambda z: [nm.second_difference(mixed_function, z, u, v, h=h, accuracy=accuracy).value for h in steps]
-        )(z)
-        errors = np.abs(np.asarray(values) - float(mixed_function_cross(z)))
+def test_order_of_mixed_second_difference(accuracy, x64):
+    z = jnp.array([0.7, -0.3])
+    u, v = jnp.array([1.0, 0.0]), jnp.array([0.0, 1.0])
+    steps = (1e-2 if accuracy == 2 else 1e-1) * 0.5 ** np.arange(4)
+    values = jax.jit(
+        lambda z: [nm.second_difference(mixed_function, z, u, v, h=h, accuracy=accuracy).value for h in steps]
+    )(z)
+    errors = np.abs(np.asarray(values) - float(mixed_function_cross(z)))
     assert abs(fitted_order(steps, errors) - accuracy) < 0.5, errors
 
 
-def test_complex_step_error_is_quadratic_in_h():
+def test_complex_step_error_is_quadratic_in_h(x64):
     """Without cancellation, large steps expose the h^2 truncation term."""
-    with jax.enable_x64(True):
-        x = jnp.asarray(0.7)
-        steps = 1e-1 * 0.5 ** np.arange(4)
-        values = jax.jit(lambda x: [nm.complex_step(sin_exp, x, 1.0, h=h).value for h in steps])(x)
-        errors = np.abs(np.asarray(values) - float(sin_exp_prime(x)))
+    x = jnp.asarray(0.7)
+    steps = 1e-1 * 0.5 ** np.arange(4)
+    values = jax.jit(lambda x: [nm.complex_step(sin_exp, x, 1.0, h=h).value for h in steps])(x)
+    errors = np.abs(np.asarray(values) - float(sin_exp_prime(x)))
     assert abs(fitted_order(steps, errors) - 2) < 0.5, errors
 
 
@@ -186,7 +184,7 @@ SCALAR_TOLERANCES = {  # method: (float64, float32) relative tolerance at the de
 
 @pytest.mark.parametrize("dtype", [jnp.float64, jnp.float32])
 def test_scalar_derivative_every_method(dtype):
-    with jax.enable_x64(dtype == jnp.float64):
+    with RunContext(jnp.dtype(dtype).name).scope():
         x = jnp.asarray(0.7, dtype)
         estimates = jax.jit(lambda x: {m: nm.directional(sin_exp, x, 1.0, method=m) for m in FIRST_ORDER_METHODS})(x)
         exact = sin_exp_prime(0.7)
@@ -197,24 +195,23 @@ def test_scalar_derivative_every_method(dtype):
 
 
 @pytest.mark.parametrize("method", FIRST_ORDER_METHODS)
-def test_gradient_and_jacobian_of_nonsquare_map(method):
+def test_gradient_and_jacobian_of_nonsquare_map(method, x64):
     """Gradient of a function of a 2x3 matrix is laid out like it; Jacobian of R^4 -> R^3 is 3x4.
 
     Their error estimates must bound the true errors too (see also test_error_estimates_bound_true_error).
     """
     tolerance = 1e-6 if method in ("forward", "backward") else 1e-9
-    with jax.enable_x64(True):
-        x, y = jnp.asarray(normal(0, (2, 3))), jnp.asarray(normal(1, (4,)))
-        grad, jac = jax.jit(
-            lambda x, y: (nm.gradient(sum_sin_cube, x, method=method), nm.jacobian(nonsquare, y, method=method))
-        )(x, y)
-        assert grad.value.shape == grad.error.shape == (2, 3)
-        assert grad.value.dtype == jnp.float64
-        assert relative_error(grad.value, sum_sin_cube_gradient(x)) <= tolerance
-        assert true_errors_bounded(grad, sum_sin_cube_gradient(x)).all()
-        assert jac.value.shape == jac.error.shape == (3, 4)
-        assert relative_error(jac.value, nonsquare_jacobian(y)) <= tolerance
-        assert true_errors_bounded(jac, nonsquare_jacobian(y)).all()
+    x, y = jnp.asarray(normal(0, (2, 3))), jnp.asarray(normal(1, (4,)))
+    grad, jac = jax.jit(
+        lambda x, y: (nm.gradient(sum_sin_cube, x, method=method), nm.jacobian(nonsquare, y, method=method))
+    )(x, y)
+    assert grad.value.shape == grad.error.shape == (2, 3)
+    assert grad.value.dtype == jnp.float64
+    assert relative_error(grad.value, sum_sin_cube_gradient(x)) <= tolerance
+    assert true_errors_bounded(grad, sum_sin_cube_gradient(x)).all()
+    assert jac.value.shape == jac.error.shape == (3, 4)
+    assert relative_error(jac.value, nonsquare_jacobian(y)) <= tolerance
+    assert true_errors_bounded(jac, nonsquare_jacobian(y)).all()
 
 
 def test_float32_jacobians_every_method():
@@ -226,27 +223,25 @@ def test_float32_jacobians_every_method():
         assert relative_error(estimate.value, nonsquare_jacobian(y)) <= tolerance, method
 
 
-def test_jacobian_layout_matrix_to_matrix():
+def test_jacobian_layout_matrix_to_matrix(x64):
     """F(X) = X @ X: dF_ij/dX_kl = delta_ik X_lj + X_ik delta_jl, in layout out + in = (i, j, k, l)."""
-    with jax.enable_x64(True):
-        x = normal(2, (3, 3))
-        eye = np.eye(3)
-        exact = np.einsum("ik,lj->ijkl", eye, x) + np.einsum("ik,jl->ijkl", x, eye)
-        estimate = nm.jacobian(lambda X: X @ X, jnp.asarray(x))
-        assert estimate.value.shape == (3, 3, 3, 3)
-        assert relative_error(estimate.value, exact) <= 1e-12
+    x = normal(2, (3, 3))
+    eye = np.eye(3)
+    exact = np.einsum("ik,lj->ijkl", eye, x) + np.einsum("ik,jl->ijkl", x, eye)
+    estimate = nm.jacobian(lambda X: X @ X, jnp.asarray(x))
+    assert estimate.value.shape == (3, 3, 3, 3)
+    assert relative_error(estimate.value, exact) <= 1e-12
 
 
-def test_zero_dimensional_input_and_output():
-    with jax.enable_x64(True):
-        x = jnp.asarray(0.3)
-        grad, hess, hess4 = jax.jit(
-            lambda x: (nm.gradient(sin_exp, x), nm.hessian(sin_exp, x), nm.hessian(sin_exp, x, method="central4"))
-        )(x)
-        assert grad.value.shape == hess.value.shape == hess4.value.shape == ()
-        assert abs(float(grad.value) - sin_exp_prime(0.3)) <= 1e-12
-        assert abs(float(hess.value) - sin_exp_second(0.3)) <= 1e-7
-        assert abs(float(hess4.value) - sin_exp_second(0.3)) <= 1e-9
+def test_zero_dimensional_input_and_output(x64):
+    x = jnp.asarray(0.3)
+    grad, hess, hess4 = jax.jit(
+        lambda x: (nm.gradient(sin_exp, x), nm.hessian(sin_exp, x), nm.hessian(sin_exp, x, method="central4"))
+    )(x)
+    assert grad.value.shape == hess.value.shape == hess4.value.shape == ()
+    assert abs(float(grad.value) - sin_exp_prime(0.3)) <= 1e-12
+    assert abs(float(hess.value) - sin_exp_second(0.3)) <= 1e-7
+    assert abs(float(hess4.value) - sin_exp_second(0.3)) <= 1e-9
 
 
 @pytest.mark.parametrize("method, tol64, tol32", [("central", 1e-7, 3e-2), ("central4", 1e-9, 1e-2)])
@@ -255,7 +250,7 @@ def test_hessian_of_quadratic_and_logsumexp(method, tol64, tol32):
     rng = np.random.default_rng(3)
     a, b, x = rng.standard_normal((4, 4)), rng.standard_normal(4), rng.standard_normal(4)
     for dtype, tolerance in [(jnp.float64, tol64), (jnp.float32, tol32)]:
-        with jax.enable_x64(dtype == jnp.float64):
+        with RunContext(jnp.dtype(dtype).name).scope():
             A, B, X = (jnp.asarray(t, dtype) for t in (a, b, x))
             quadratic, lse = jax.jit(
                 lambda X: (
@@ -269,43 +264,40 @@ def test_hessian_of_quadratic_and_logsumexp(method, tol64, tol32):
             np.testing.assert_array_equal(lse.value, np.asarray(lse.value).T)
 
 
-def test_hessian_of_matrix_input_has_doubled_shape():
-    with jax.enable_x64(True):
-        x = normal(4, (2, 2))
-        estimate = nm.hessian(lambda X: jnp.sum(X**3), jnp.asarray(x))
-        assert estimate.value.shape == (2, 2, 2, 2)
-        np.testing.assert_allclose(estimate.value, np.diag(6 * x.ravel()).reshape(2, 2, 2, 2), atol=1e-6)
+def test_hessian_of_matrix_input_has_doubled_shape(x64):
+    x = normal(4, (2, 2))
+    estimate = nm.hessian(lambda X: jnp.sum(X**3), jnp.asarray(x))
+    assert estimate.value.shape == (2, 2, 2, 2)
+    np.testing.assert_allclose(estimate.value, np.diag(6 * x.ravel()).reshape(2, 2, 2, 2), atol=1e-6)
 
 
 @pytest.mark.parametrize("accuracy", [2, 4])
-def test_second_difference_mixed_and_pure(accuracy):
-    with jax.enable_x64(True):
-        z = jnp.array([0.7, -0.3])
-        u, v = jnp.array([1.0, 0.0]), jnp.array([0.0, 1.0])
-        mixed, pure = jax.jit(
-            lambda z: (
-                nm.second_difference(mixed_function, z, u, v, accuracy=accuracy),
-                nm.second_difference(mixed_function, z, u, accuracy=accuracy),  # v=None: along u twice
-            )
-        )(z)
-        assert abs(float(mixed.value) - mixed_function_cross(z)) <= 1e-6
-        assert abs(float(pure.value) - mixed_function_pure(z)) <= 1e-6
+def test_second_difference_mixed_and_pure(accuracy, x64):
+    z = jnp.array([0.7, -0.3])
+    u, v = jnp.array([1.0, 0.0]), jnp.array([0.0, 1.0])
+    mixed, pure = jax.jit(
+        lambda z: (
+            nm.second_difference(mixed_function, z, u, v, accuracy=accuracy),
+            nm.second_difference(mixed_function, z, u, accuracy=accuracy),  # v=None: along u twice
+        )
+    )(z)
+    assert abs(float(mixed.value) - mixed_function_cross(z)) <= 1e-6
+    assert abs(float(pure.value) - mixed_function_pure(z)) <= 1e-6
 
 
-def test_richardson_and_complex_step_on_logdet_gradient():
+def test_richardson_and_complex_step_on_logdet_gradient(x64):
     """Gradient of log|det X| is X^{-T}; a well-conditioned 32x32 X makes it a clean float64 target."""
-    with jax.enable_x64(True):
-        x = well_conditioned(32, 0)
-        exact = np.linalg.inv(x).T
-        richardson = nm.gradient(lambda X: jnp.linalg.slogdet(X)[1], jnp.asarray(x))
-        assert richardson.evaluations == 6
-        assert relative_error(richardson.value, exact) <= 1e-10
-        complex_step = nm.gradient(logdet, jnp.asarray(x), method="complex_step")
-        assert complex_step.evaluations == 1
-        assert relative_error(complex_step.value, exact) <= 1e-14
-        # log det carries several ulps of round-off of its own; the estimates must allow for it
-        assert true_errors_bounded(richardson, exact).mean() >= 0.95
-        assert true_errors_bounded(complex_step, exact).mean() >= 0.95
+    x = well_conditioned(32, 0)
+    exact = np.linalg.inv(x).T
+    richardson = nm.gradient(lambda X: jnp.linalg.slogdet(X)[1], jnp.asarray(x))
+    assert richardson.evaluations == 6
+    assert relative_error(richardson.value, exact) <= 1e-10
+    complex_step = nm.gradient(logdet, jnp.asarray(x), method="complex_step")
+    assert complex_step.evaluations == 1
+    assert relative_error(complex_step.value, exact) <= 1e-14
+    # log det carries several ulps of round-off of its own; the estimates must allow for it
+    assert true_errors_bounded(richardson, exact).mean() >= 0.95
+    assert true_errors_bounded(complex_step, exact).mean() >= 0.95
 
 
 def test_evaluation_counts():
@@ -335,71 +327,67 @@ def test_evaluation_counts():
 
 
 @pytest.mark.parametrize("method", ["forward", "central6", "richardson", "complex_step"])  # the distinct code paths
-def test_batched_directions_match_single_and_jit(method):
-    with jax.enable_x64(True):
-        x, directions = jnp.asarray(normal(5, (4,))), jnp.asarray(normal(6, (3, 4)))
-        batched, singles = jax.jit(
-            lambda x, vs: (
-                nm.directional(nonsquare, x, vs, method=method),
-                [nm.directional(nonsquare, x, v, method=method) for v in vs[:2]],
-            )
-        )(x, directions)
-        assert batched.value.shape == batched.error.shape == (3, 3)
-        for row, single in enumerate(singles):
-            assert single.value.shape == (3,)
-            # compiled differently, so equal only up to round-off, which a difference amplifies by 1/h
-            assert true_errors_bounded(single, batched.value[row]).all()
-            np.testing.assert_allclose(batched.error[row], single.error, rtol=0.2)
-        np.testing.assert_allclose(batched.value, np.asarray(directions) @ nonsquare_jacobian(x).T, rtol=1e-5)
+def test_batched_directions_match_single_and_jit(method, x64):
+    x, directions = jnp.asarray(normal(5, (4,))), jnp.asarray(normal(6, (3, 4)))
+    batched, singles = jax.jit(
+        lambda x, vs: (
+            nm.directional(nonsquare, x, vs, method=method),
+            [nm.directional(nonsquare, x, v, method=method) for v in vs[:2]],
+        )
+    )(x, directions)
+    assert batched.value.shape == batched.error.shape == (3, 3)
+    for row, single in enumerate(singles):
+        assert single.value.shape == (3,)
+        # compiled differently, so equal only up to round-off, which a difference amplifies by 1/h
+        assert true_errors_bounded(single, batched.value[row]).all()
+        np.testing.assert_allclose(batched.error[row], single.error, rtol=0.2)
+    np.testing.assert_allclose(batched.value, np.asarray(directions) @ nonsquare_jacobian(x).T, rtol=1e-5)
 
 
-def test_batched_second_difference_and_zero_dimensional_batches():
-    with jax.enable_x64(True):
-        z = jnp.array([0.7, -0.3])
-        us = jnp.array([[1.0, 0.0], [0.0, 1.0], [0.6, 0.8]])
-        v = jnp.array([0.0, 1.0])
-        x = jnp.asarray(0.7)
-        batched, singles, scalar = jax.jit(
-            lambda z, x: (
-                nm.second_difference(mixed_function, z, us, v),  # unbatched v is broadcast against us
-                [nm.second_difference(mixed_function, z, u, v) for u in us],
-                nm.richardson(sin_exp, x, jnp.array([1.0, -2.0])),  # 0-d x, directions of shape (2,)
-            )
-        )(z, x)
-        assert batched.value.shape == (3,)
-        for row, single in enumerate(singles):
-            assert true_errors_bounded(single, batched.value[row])
-        np.testing.assert_allclose(scalar.value, np.array([1.0, -2.0]) * sin_exp_prime(0.7), rtol=1e-12)
+def test_batched_second_difference_and_zero_dimensional_batches(x64):
+    z = jnp.array([0.7, -0.3])
+    us = jnp.array([[1.0, 0.0], [0.0, 1.0], [0.6, 0.8]])
+    v = jnp.array([0.0, 1.0])
+    x = jnp.asarray(0.7)
+    batched, singles, scalar = jax.jit(
+        lambda z, x: (
+            nm.second_difference(mixed_function, z, us, v),  # unbatched v is broadcast against us
+            [nm.second_difference(mixed_function, z, u, v) for u in us],
+            nm.richardson(sin_exp, x, jnp.array([1.0, -2.0])),  # 0-d x, directions of shape (2,)
+        )
+    )(z, x)
+    assert batched.value.shape == (3,)
+    for row, single in enumerate(singles):
+        assert true_errors_bounded(single, batched.value[row])
+    np.testing.assert_allclose(scalar.value, np.array([1.0, -2.0]) * sin_exp_prime(0.7), rtol=1e-12)
 
 
-def test_jit_with_closure_over_traced_values():
+def test_jit_with_closure_over_traced_values(x64):
     """f may close over tracers of an enclosing jit (here the matrix of a quadratic form)."""
-    with jax.enable_x64(True):
-        a, x = normal(8, (3, 3)), np.array([0.1, -0.4, 0.3])
-        hess, grad = jax.jit(
-            lambda a, x: (nm.hessian(lambda z: z @ a @ z, x), nm.gradient(lambda z: z @ a @ z, x, method="central4"))
-        )(jnp.asarray(a), jnp.asarray(x))
-        np.testing.assert_allclose(hess.value, a + a.T, atol=1e-7)
-        np.testing.assert_allclose(grad.value, (a + a.T) @ x, atol=1e-10)
+    a, x = normal(8, (3, 3)), np.array([0.1, -0.4, 0.3])
+    hess, grad = jax.jit(
+        lambda a, x: (nm.hessian(lambda z: z @ a @ z, x), nm.gradient(lambda z: z @ a @ z, x, method="central4"))
+    )(jnp.asarray(a), jnp.asarray(x))
+    np.testing.assert_allclose(hess.value, a + a.T, atol=1e-7)
+    np.testing.assert_allclose(grad.value, (a + a.T) @ x, atol=1e-10)
 
 
 # ----------------------------------------------------------------------------- steps and error estimates
 
 
-def test_relative_step_scales_with_magnitude_and_dtype():
-    with jax.enable_x64(True):
-        eps64 = float(jnp.finfo(jnp.float64).eps)
-        small, large = np.array([0.5, -0.2]), np.array([3.0, -100.0])
-        steps = jax.jit(
-            lambda small, large: (
-                nm.relative_step(small, jnp.float64, order=2),
-                nm.relative_step(large, jnp.float64, order=2),
-                nm.relative_step(1.0, jnp.float64, order=2, derivative=2),
-                nm.central_difference(jnp.sin, large[1], 1.0).step,  # the default step is relative too
-            )
-        )(small, large)
-        central = eps64 ** (1 / 3)  # order 2, first derivative
-        np.testing.assert_allclose(steps, [central, 100 * central, eps64**0.25, 100 * central])
+def test_relative_step_scales_with_magnitude_and_dtype(x64):
+    eps64 = float(jnp.finfo(jnp.float64).eps)
+    small, large = np.array([0.5, -0.2]), np.array([3.0, -100.0])
+    steps = jax.jit(
+        lambda small, large: (
+            nm.relative_step(small, jnp.float64, order=2),
+            nm.relative_step(large, jnp.float64, order=2),
+            nm.relative_step(1.0, jnp.float64, order=2, derivative=2),
+            nm.central_difference(jnp.sin, large[1], 1.0).step,  # the default step is relative too
+        )
+    )(small, large)
+    central = eps64 ** (1 / 3)  # order 2, first derivative
+    np.testing.assert_allclose(steps, [central, 100 * central, eps64**0.25, 100 * central])
     step32 = nm.relative_step(jnp.ones(3, jnp.float32), jnp.float32, order=4)
     assert step32.dtype == jnp.float32
     assert float(step32) == pytest.approx(float(jnp.finfo(jnp.float32).eps) ** 0.2, rel=1e-6)
@@ -419,54 +407,50 @@ def error_examples():
 
 
 @pytest.mark.parametrize("method", FIRST_ORDER_METHODS)
-def test_error_estimates_bound_true_error(method):
-    with jax.enable_x64(True):
-        examples = error_examples()
-        estimates = jax.jit(lambda xs: [nm.jacobian(f, x, method=method) for (_, f, _, _), x in zip(examples, xs)])(
-            [jnp.asarray(x) for _, _, x, _ in examples]
-        )
-        bounded, total = 0, 0
-        for (name, _, _, exact), estimate in zip(examples, estimates):
-            assert estimate.error.shape == estimate.value.shape
-            assert (np.asarray(estimate.error) >= 0).all(), name
-            bounded += true_errors_bounded(estimate, exact).sum()
-            total += exact.size
-            # conservative but still informative: not wildly above the largest true error
-            largest = np.abs(np.asarray(estimate.value) - exact).max()
-            assert np.asarray(estimate.error).max() <= 1e4 * max(largest, 1e-15), name
+def test_error_estimates_bound_true_error(method, x64):
+    examples = error_examples()
+    estimates = jax.jit(lambda xs: [nm.jacobian(f, x, method=method) for (_, f, _, _), x in zip(examples, xs)])(
+        [jnp.asarray(x) for _, _, x, _ in examples]
+    )
+    bounded, total = 0, 0
+    for (name, _, _, exact), estimate in zip(examples, estimates):
+        assert estimate.error.shape == estimate.value.shape
+        assert (np.asarray(estimate.error) >= 0).all(), name
+        bounded += true_errors_bounded(estimate, exact).sum()
+        total += exact.size
+        # conservative but still informative: not wildly above the largest true error
+        largest = np.abs(np.asarray(estimate.value) - exact).max()
+        assert np.asarray(estimate.error).max() <= 1e4 * max(largest, 1e-15), name
     assert bounded / total >= 0.95, (bounded, total)
 
 
-def test_error_estimates_bound_true_error_at_chosen_steps():
+def test_error_estimates_bound_true_error_at_chosen_steps(x64):
     """Error estimates track the truncation error as h grows, for every stencil."""
-    with jax.enable_x64(True):
-        x = jnp.asarray(0.7)
-        names = ["forward", "backward", "central", "central4", "central6", "richardson3", "second2", "second4"]
-        steps = [1e-1, 1e-2, 1e-3]
-        estimates = jax.jit(lambda x: {n: [scalar_rule(n)(x, h) for h in steps] for n in names})(x)
-        for name in names:
-            exact = sin_exp_second(x) if name.startswith("second") else sin_exp_prime(x)
-            for h, estimate in zip(steps, estimates[name]):
-                assert true_errors_bounded(estimate, exact), (name, h)
+    x = jnp.asarray(0.7)
+    names = ["forward", "backward", "central", "central4", "central6", "richardson3", "second2", "second4"]
+    steps = [1e-1, 1e-2, 1e-3]
+    estimates = jax.jit(lambda x: {n: [scalar_rule(n)(x, h) for h in steps] for n in names})(x)
+    for name in names:
+        exact = sin_exp_second(x) if name.startswith("second") else sin_exp_prime(x)
+        for h, estimate in zip(steps, estimates[name]):
+            assert true_errors_bounded(estimate, exact), (name, h)
 
 
-def test_hessian_error_estimate_bounds_true_error():
-    with jax.enable_x64(True):
-        x = np.array([0.3, -1.2, 2.0, 0.1])
-        methods = ["central", "central4"]
-        estimates = jax.jit(lambda x: [nm.hessian(logsumexp, x, method=m) for m in methods])(jnp.asarray(x))
-        for method, estimate in zip(methods, estimates):
-            assert true_errors_bounded(estimate, logsumexp_hessian(x)).all(), method
+def test_hessian_error_estimate_bounds_true_error(x64):
+    x = np.array([0.3, -1.2, 2.0, 0.1])
+    methods = ["central", "central4"]
+    estimates = jax.jit(lambda x: [nm.hessian(logsumexp, x, method=m) for m in methods])(jnp.asarray(x))
+    for method, estimate in zip(methods, estimates):
+        assert true_errors_bounded(estimate, logsumexp_hessian(x)).all(), method
 
 
-def test_error_estimate_is_not_a_constant():
+def test_error_estimate_is_not_a_constant(x64):
     """The truncation part shrinks with h like h^order; a fixed guess would not."""
-    with jax.enable_x64(True):
-        x = jnp.asarray(0.7)
-        forward = [scalar_rule("forward")(x, h).error for h in (1e-2, 1e-3)]
-        central4 = [scalar_rule("central4")(x, h).error for h in (1e-1, 5e-2)]
-        assert 8 < float(forward[0] / forward[1]) < 12  # 10^1
-        assert 12 < float(central4[0] / central4[1]) < 20  # 2^4
+    x = jnp.asarray(0.7)
+    forward = [scalar_rule("forward")(x, h).error for h in (1e-2, 1e-3)]
+    central4 = [scalar_rule("central4")(x, h).error for h in (1e-1, 5e-2)]
+    assert 8 < float(forward[0] / forward[1]) < 12  # 10^1
+    assert 12 < float(central4[0] / central4[1]) < 20  # 2^4
 
 
 def test_float32_error_estimates():
@@ -479,16 +463,15 @@ def test_float32_error_estimates():
         assert true_errors_bounded(estimate, exact).mean() >= 0.95, method
 
 
-def test_complex_step_reaches_machine_precision():
-    with jax.enable_x64(True):
-        x = np.array([0.7, -1.3, 2.5])
-        estimate = nm.gradient(lambda z: jnp.sum(sin_exp(z)) * jnp.cosh(z[0]), jnp.asarray(x), method="complex_step")
-        exact = sin_exp_prime(x) * np.cosh(x[0])
-        exact[0] += np.sum(np.sin(x) * np.exp(x)) * np.sinh(x[0])
-        value, error = np.asarray(estimate.value), np.asarray(estimate.error)
-        assert (np.abs(value - exact) <= 4 * np.finfo(np.float64).eps * np.abs(exact)).all()
-        assert true_errors_bounded(estimate, exact).all()
-        assert (error <= 1e-13 * np.abs(exact)).all()
+def test_complex_step_reaches_machine_precision(x64):
+    x = np.array([0.7, -1.3, 2.5])
+    estimate = nm.gradient(lambda z: jnp.sum(sin_exp(z)) * jnp.cosh(z[0]), jnp.asarray(x), method="complex_step")
+    exact = sin_exp_prime(x) * np.cosh(x[0])
+    exact[0] += np.sum(np.sin(x) * np.exp(x)) * np.sinh(x[0])
+    value, error = np.asarray(estimate.value), np.asarray(estimate.error)
+    assert (np.abs(value - exact) <= 4 * np.finfo(np.float64).eps * np.abs(exact)).all()
+    assert true_errors_bounded(estimate, exact).all()
+    assert (error <= 1e-13 * np.abs(exact)).all()
 
 
 # ----------------------------------------------------------------------------- bad input

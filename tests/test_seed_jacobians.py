@@ -20,16 +20,15 @@ HESSIANS = [r.id for r in matcalc.catalog() if r.kind is Kind.HESSIAN]
 
 
 @pytest.mark.parametrize("identity_id", DIAGONAL)
-def test_diagonal_closed_form_is_the_diagonal_of_jacrev_and_nothing_else_is(identity_id):
+def test_diagonal_closed_form_is_the_diagonal_of_jacrev_and_nothing_else_is(identity_id, x64):
     record = matcalc.get(identity_id)
-    with jax.enable_x64(True):
-        for seed in SEEDS:
-            args = matcalc.sample_args(record, seed=seed)
-            shape = args[record.argnum].shape
-            jac = jax.jacrev(record.f, argnums=record.argnum)(*args)
-            np.testing.assert_allclose(from_jax(jac, "diagonal", shape, shape), record.closed_form(*args), rtol=1e-12)
-            # Elementwise: no coordinate influences another, exactly, not merely to rounding.
-            assert not np.any(off_diagonal(jac, shape)), f"{identity_id}: an off-diagonal entry is nonzero"
+    for seed in SEEDS:
+        args = matcalc.sample_args(record, seed=seed)
+        shape = args[record.argnum].shape
+        jac = jax.jacrev(record.f, argnums=record.argnum)(*args)
+        np.testing.assert_allclose(from_jax(jac, "diagonal", shape, shape), record.closed_form(*args), rtol=1e-12)
+        # Elementwise: no coordinate influences another, exactly, not merely to rounding.
+        assert not np.any(off_diagonal(jac, shape)), f"{identity_id}: an off-diagonal entry is nonzero"
 
 
 def test_a_map_that_is_not_elementwise_is_rejected_in_diagonal_layout():
@@ -50,65 +49,60 @@ def test_a_map_that_is_not_elementwise_is_rejected_in_diagonal_layout():
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_dot_product_derivatives_are_products_of_their_chain_pieces(seed):
+def test_dot_product_derivatives_are_products_of_their_chain_pieces(seed, x64):
     dy_dv, dv_dx, dy_dx, dy_dw = (
         matcalc.get(f"dot_product.{name}") for name in ("sum_by_v", "v_by_x", "y_by_x", "y_by_w")
     )
     dv_dw = matcalc.get("elementwise.weighted_by_w")
-    with jax.enable_x64(True):
-        w, x = matcalc.sample_args(dy_dx, seed=seed)
-        n = x.shape
-        row = dy_dv.closed_form(w * x)  # 1^T, 1 x n
-        chain_x = row @ to_jax(dv_dx.closed_form(w, x), "diagonal", n, n)  # 1^T diag(w)
-        chain_w = row @ to_jax(dv_dw.closed_form(w, x), "diagonal", n, n)  # 1^T diag(x)
-        np.testing.assert_allclose(chain_x, dy_dx.closed_form(w, x), rtol=1e-14)
-        np.testing.assert_allclose(chain_x[0], jax.grad(jnp.dot, argnums=1)(w, x), rtol=1e-14)
-        np.testing.assert_allclose(chain_w[0], dy_dw.closed_form(w, x), rtol=1e-14)
-        np.testing.assert_allclose(chain_w[0], jax.grad(jnp.dot, argnums=0)(w, x), rtol=1e-14)
+    w, x = matcalc.sample_args(dy_dx, seed=seed)
+    n = x.shape
+    row = dy_dv.closed_form(w * x)  # 1^T, 1 x n
+    chain_x = row @ to_jax(dv_dx.closed_form(w, x), "diagonal", n, n)  # 1^T diag(w)
+    chain_w = row @ to_jax(dv_dw.closed_form(w, x), "diagonal", n, n)  # 1^T diag(x)
+    np.testing.assert_allclose(chain_x, dy_dx.closed_form(w, x), rtol=1e-14)
+    np.testing.assert_allclose(chain_x[0], jax.grad(jnp.dot, argnums=1)(w, x), rtol=1e-14)
+    np.testing.assert_allclose(chain_w[0], dy_dw.closed_form(w, x), rtol=1e-14)
+    np.testing.assert_allclose(chain_w[0], jax.grad(jnp.dot, argnums=0)(w, x), rtol=1e-14)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_composition_jacobian_is_the_product_of_the_component_records(seed):
+def test_composition_jacobian_is_the_product_of_the_component_records(seed, x64):
     """g(sin(Ax)): the catalog's Jacobians of g, of sin and of x -> Ax, multiplied in the order the maps compose."""
     outer, sin, linear, whole = (
         matcalc.get(name)
         for name in ("jacobians.polynomial", "elementwise.sin", "jacobians.linear", "jacobians.composition")
     )
-    with jax.enable_x64(True):
-        A, x = matcalc.sample_args(whole, seed=seed)
-        z = A @ x
-        dsin = to_jax(sin.closed_form(z), "diagonal", z.shape, z.shape)
-        product = outer.closed_form(jnp.sin(z)) @ dsin @ linear.closed_form(A, x)  # (3 x 2)(2 x 2)(2 x n)
-        np.testing.assert_allclose(product, whole.closed_form(A, x), rtol=1e-14)
-        np.testing.assert_allclose(product, jax.jacfwd(whole.f, argnums=1)(A, x), rtol=1e-12)
+    A, x = matcalc.sample_args(whole, seed=seed)
+    z = A @ x
+    dsin = to_jax(sin.closed_form(z), "diagonal", z.shape, z.shape)
+    product = outer.closed_form(jnp.sin(z)) @ dsin @ linear.closed_form(A, x)  # (3 x 2)(2 x 2)(2 x n)
+    np.testing.assert_allclose(product, whole.closed_form(A, x), rtol=1e-14)
+    np.testing.assert_allclose(product, jax.jacfwd(whole.f, argnums=1)(A, x), rtol=1e-12)
 
 
-def test_tanh_layer_closed_form_stays_accurate_where_tanh_saturates():
+def test_tanh_layer_closed_form_stays_accurate_where_tanh_saturates(x64):
     """The closed form's 1/cosh^2 keeps float32 accuracy where 1 - tanh^2 (and jax's own tanh rule) cancel."""
     record = matcalc.get("jacobians.tanh_layer")
     A = np.random.default_rng(0).normal(size=(3, 4)).astype(np.float32)
     x = (8 * np.sign(A[0]) / np.abs(A[0]).sum()).astype(np.float32)  # (Ax)_0 = 8: tanh saturates
     assert abs(A[0] @ x) > 7
-    with jax.enable_x64(True):
-        truth = np.asarray(jax.jacrev(record.f, argnums=1)(A.astype(np.float64), x.astype(np.float64)))
+    truth = np.asarray(jax.jacrev(record.f, argnums=1)(A.astype(np.float64), x.astype(np.float64)))
     np.testing.assert_allclose(np.asarray(record.closed_form(A, x), np.float64), truth, rtol=1e-5)
 
 
 @pytest.mark.parametrize("identity_id", NUMERATOR_JACOBIANS)
-def test_each_jacobian_has_a_denominator_twin_its_transpose(identity_id):
+def test_each_jacobian_has_a_denominator_twin_its_transpose(identity_id, x64):
     numerator, denominator = matcalc.get(identity_id), matcalc.get(f"{identity_id}_denominator")
     assert denominator.layout is Layout.DENOMINATOR
-    with jax.enable_x64(True):
-        args = matcalc.sample_args(numerator)
-        np.testing.assert_array_equal(denominator.closed_form(*args), numerator.closed_form(*args).T)
+    args = matcalc.sample_args(numerator)
+    np.testing.assert_array_equal(denominator.closed_form(*args), numerator.closed_form(*args).T)
 
 
 @pytest.mark.parametrize("identity_id", HESSIANS)
-def test_hessians_are_symmetric(identity_id):
+def test_hessians_are_symmetric(identity_id, x64):
     """The mixed partials agree (Schwarz), in the jax layout and in the vec layout alike."""
     record = matcalc.get(identity_id)
-    with jax.enable_x64(True):
-        args = matcalc.sample_args(record)
-        size = args[record.argnum].size
-        h = np.asarray(record.closed_form(*args)).reshape(size, size)
+    args = matcalc.sample_args(record)
+    size = args[record.argnum].size
+    h = np.asarray(record.closed_form(*args)).reshape(size, size)
     np.testing.assert_allclose(h, h.T, rtol=0, atol=1e-12 * np.linalg.norm(h))

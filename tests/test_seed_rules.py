@@ -75,23 +75,22 @@ def test_general_form_ids_are_stable():
     ]
 
 
-def test_mixed_partials_agree():
+def test_mixed_partials_agree(x64):
     """d/dx (df/dy) = d/dy (df/dx) for x^2 y^2: by jax, by the two records, and in the Hessian record."""
-    with jax.enable_x64(True):
-        x, y = jax.random.normal(jax.random.PRNGKey(0), (2, 200), jnp.float64)
-        dx_dy = jax.vmap(jax.grad(jax.grad(x2y2, 1), 0))(x, y)
-        dy_dx = jax.vmap(jax.grad(jax.grad(x2y2, 0), 1))(x, y)
-        np.testing.assert_allclose(dx_dy, dy_dx, rtol=1e-14)
-        by_records = [matcalc.get(f"partials.x2y2.{name}").closed_form(x, y) for name in ("d2_dx_dy", "d2_dy_dx")]
-        np.testing.assert_allclose(by_records[0], by_records[1], rtol=0)
-        np.testing.assert_allclose(by_records[0], dx_dy, rtol=1e-14)
-        hessians = jax.vmap(matcalc.get("partials.x2y2.hessian").closed_form)(jnp.stack([x, y], axis=1))
-        np.testing.assert_array_equal(hessians[:, 0, 1], hessians[:, 1, 0])
-        np.testing.assert_array_equal(hessians[:, 0, 1], d2f_mixed(x, y))
+    x, y = jax.random.normal(jax.random.PRNGKey(0), (2, 200), jnp.float64)
+    dx_dy = jax.vmap(jax.grad(jax.grad(x2y2, 1), 0))(x, y)
+    dy_dx = jax.vmap(jax.grad(jax.grad(x2y2, 0), 1))(x, y)
+    np.testing.assert_allclose(dx_dy, dy_dx, rtol=1e-14)
+    by_records = [matcalc.get(f"partials.x2y2.{name}").closed_form(x, y) for name in ("d2_dx_dy", "d2_dy_dx")]
+    np.testing.assert_allclose(by_records[0], by_records[1], rtol=0)
+    np.testing.assert_allclose(by_records[0], dx_dy, rtol=1e-14)
+    hessians = jax.vmap(matcalc.get("partials.x2y2.hessian").closed_form)(jnp.stack([x, y], axis=1))
+    np.testing.assert_array_equal(hessians[:, 0, 1], hessians[:, 1, 0])
+    np.testing.assert_array_equal(hessians[:, 0, 1], d2f_mixed(x, y))
 
 
 @pytest.mark.parametrize("identity_id", ["gradients.x2y2", "gradients.quadratic_form"])
-def test_gradient_is_the_direction_of_steepest_ascent(identity_id):
+def test_gradient_is_the_direction_of_steepest_ascent(identity_id, x64):
     """For every unit v, nabla_v f <= |nabla f|, with equality at v = nabla f / |nabla f|."""
     record = matcalc.get(identity_id)
     i = record.argnum
@@ -105,11 +104,10 @@ def test_gradient_is_the_direction_of_steepest_ascent(identity_id):
         slope = lambda u: jax.jvp(f, (args[i],), (u,))[1]  # noqa: E731
         return jax.vmap(slope)(v), slope(grad / norm), norm
 
-    with jax.enable_x64(True):
-        for seed in range(50):
-            args = matcalc.sample_args(record, seed=seed)
-            v = jax.random.normal(jax.random.PRNGKey(seed), (100, args[i].size), jnp.float64)
-            v = (v / jnp.linalg.norm(v, axis=1, keepdims=True)).reshape((100,) + args[i].shape)
-            random, steepest, norm = slopes(args, v)
-            assert jnp.all(random <= norm * (1 + 1e-12)), seed
-            np.testing.assert_allclose(steepest, norm, rtol=1e-12, err_msg=f"seed {seed}")
+    for seed in range(50):
+        args = matcalc.sample_args(record, seed=seed)
+        v = jax.random.normal(jax.random.PRNGKey(seed), (100, args[i].size), jnp.float64)
+        v = (v / jnp.linalg.norm(v, axis=1, keepdims=True)).reshape((100,) + args[i].shape)
+        random, steepest, norm = slopes(args, v)
+        assert jnp.all(random <= norm * (1 + 1e-12)), seed
+        np.testing.assert_allclose(steepest, norm, rtol=1e-12, err_msg=f"seed {seed}")

@@ -93,7 +93,7 @@ def test_row_fields_and_timings_are_sane(rows):
 @needs_sympy
 @pytest.mark.parametrize("family", sorted(FAMILIES))
 @pytest.mark.parametrize("depth", [1, 3, 4])
-def test_sympy_and_jax_from_same_builder_agree(family, depth):
+def test_sympy_and_jax_from_same_builder_agree(family, depth, x64):
     fam = FAMILIES[family]
     x = sympy.Symbol("x")
     expr = fam.build(x, sympy_lib(), depth)
@@ -101,14 +101,13 @@ def test_sympy_and_jax_from_same_builder_agree(family, depth):
     deriv_np = sympy.lambdify(x, sympy.diff(expr, x), "numpy")
     lo, hi = fam.domain
     points = np.linspace(lo, hi, 7)
-    with jax.enable_x64(True):
-        f = lambda t: fam.build(t, JAX_LIB, depth)  # noqa: E731
-        for p in points:
-            jp = jax.numpy.float64(p)
-            assert float(f(jp)) == pytest.approx(float(value_np(p)), rel=1e-12, abs=1e-12)
-            g = jax.grad(f)(jp)
-            assert g.dtype == np.float64
-            assert float(g) == pytest.approx(float(deriv_np(p)), rel=1e-10, abs=1e-10)
+    f = lambda t: fam.build(t, JAX_LIB, depth)  # noqa: E731
+    for p in points:
+        jp = jax.numpy.float64(p)
+        assert float(f(jp)) == pytest.approx(float(value_np(p)), rel=1e-12, abs=1e-12)
+        g = jax.grad(f)(jp)
+        assert g.dtype == np.float64
+        assert float(g) == pytest.approx(float(deriv_np(p)), rel=1e-10, abs=1e-10)
 
 
 @needs_sympy

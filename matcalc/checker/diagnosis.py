@@ -10,13 +10,11 @@ names the mistake: ``transposed``, ``layout``, ``negated``, ``scaled by c``, or 
 from __future__ import annotations
 
 import itertools
-import math
 
 import jax.numpy as jnp
 import numpy as np
 
-from matcalc.vocabulary.records import Layout
-from matcalc.vocabulary.layout import expected_shape, from_jax, off_diagonal
+from matcalc.vocabulary.layout import Layout, expected_shape, flatten, from_jax, off_diagonal
 from matcalc.checker.tolerance import DIAGNOSIS_FACTOR
 
 Shape = tuple[int, ...]
@@ -34,14 +32,6 @@ def _transposed_perm(out_shape: Shape, in_shape: Shape) -> tuple[int, ...] | Non
     else:
         return None
     return tuple(perm)
-
-
-def _flat(t: np.ndarray, n_out_axes: int, column_major: bool) -> np.ndarray:
-    rows = math.prod(t.shape[:n_out_axes])
-    if column_major:
-        perm = tuple(reversed(range(n_out_axes))) + tuple(reversed(range(n_out_axes, t.ndim)))
-        t = np.transpose(t, perm)
-    return t.reshape(rows, -1)
 
 
 def _hypotheses(truth: np.ndarray, layout: Layout, out_shape: Shape, in_shape: Shape):
@@ -66,10 +56,10 @@ def _hypotheses(truth: np.ndarray, layout: Layout, out_shape: Shape, in_shape: S
     yield None, declared
     if transposed:
         t = np.transpose(truth, transposed)
-        yield "transposed", _flat(t, n_out, column_major).T if layout is Layout.DENOMINATOR else _flat(t, n_out, column_major)
-    row_major = _flat(truth, n_out, False)
+        yield "transposed", flatten(t, n_out, column_major).T if layout is Layout.DENOMINATOR else flatten(t, n_out, column_major)
+    row_major = flatten(truth, n_out, False)
     if layout is Layout.VEC:
-        col_major = _flat(truth, n_out, True)
+        col_major = flatten(truth, n_out, True)
         renderings = {"row-major vec": row_major, "transposed vec (in x out)": col_major.T, "row-major vec, transposed": row_major.T}
     else:
         renderings = {"numerator (out x in)": row_major, "denominator (in x out)": row_major.T}

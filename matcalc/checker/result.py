@@ -33,6 +33,8 @@ class CheckResult:
     seconds: float = 0.0
     device: str = "cpu"
     matmul_precision: str = "highest"
+    status: str = "verified"  # a catalog record's status: verified, erratum or convention
+    printed: CheckResult | None = None  # an erratum's printed form, checked beside the corrected one
 
     def __bool__(self) -> bool:
         return self.ok
@@ -60,6 +62,9 @@ class CheckResult:
             "seconds": self.seconds,
             "device": self.device,
             "matmul_precision": self.matmul_precision,
+            "status": self.status,
+            **({"printed": {"errors": {k: num(v) for k, v in self.printed.errors.items()},
+                            "diagnosis": self.printed.diagnosis}} if self.printed else {}),
         }
 
     def __str__(self) -> str:
@@ -81,4 +86,8 @@ class CheckResult:
             lines.append(f"  worst entry {list(index)}: closed form {got:.6g}, reference {want:.6g}")
         if self.diagnosis:
             lines.append(f"  diagnosis: {self.diagnosis}")
+        if self.printed is not None:
+            worst = max(self.printed.errors.values(), default=float("nan"))
+            lines.append(f"  erratum: the printed form {'passes' if self.printed.ok else 'fails'} "
+                         f"(largest error {worst:.2e}); its diagnosis: {self.printed.diagnosis}")
         return "\n".join(lines)

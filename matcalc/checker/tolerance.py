@@ -8,20 +8,13 @@ array's size.
 
 from __future__ import annotations
 
-import numpy as np
+from matcalc.vocabulary.context import dtype_name
 
 RTOL = {"float64": 1e-10, "float32": 1e-4}
 # A finite-difference reference is trusted to within FD_SAFETY times its own error estimate.
 FD_SAFETY = 10.0
 # A rearranged, rescaled truth "explains" a wrong candidate when it matches within this many tolerances.
 DIAGNOSIS_FACTOR = 100.0
-
-
-def dtype_name(dtype) -> str:
-    name = np.dtype(dtype).name
-    if name not in RTOL:
-        raise ValueError(f"matcalc checks float32 or float64 arrays, got {name}")
-    return name
 
 
 def default_rtol(dtype, conditioning: float = 1.0) -> float:

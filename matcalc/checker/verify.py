@@ -1,32 +1,22 @@
-"""Verify catalog records against their references and collect a report."""
+"""Verify catalog records against their references and collect a report.
+
+A record with an ``Erratum`` is two claims, both checked every run: its closed form (the corrected
+one) passes every reference, and the printed form fails, with a diagnosis containing the phrase
+the erratum states. If the printed form ever passes, the record fails: the erratum would be wrong.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
-import jax
-
-from matcalc.references import oracles
-from matcalc.vocabulary.catalog import get
-from matcalc.checker.check import compare, run_scoped
-from matcalc.vocabulary.records import Identity
+from matcalc.checker.compare import compare
+from matcalc.checker.problems import closed_form_value, record_problem
 from matcalc.checker.result import CheckResult
-from matcalc.vocabulary.sampling import sample_args, sample_tangents
-from matcalc.checker.tolerance import dtype_name
-
-MATMUL_PRECISION = "highest"  # full float32 products on GPUs (no TF32), stated in every report
-
-
-def resolve_device(device: str | None) -> jax.Device | None:
-    """The first device of a platform ("cpu" or "gpu"), with a clear error when there is none."""
-    if device is None:
-        return None
-    try:
-        return jax.devices(device)[0]
-    except RuntimeError as err:
-        raise RuntimeError(f"no {device!r} device available to JAX ({err}); try --device cpu") from None
+from matcalc.vocabulary.catalog import get
+from matcalc.vocabulary.context import MATMUL_PRECISION, RunContext
+from matcalc.vocabulary.records import Identity
 
 
 def verify(
@@ -36,44 +26,44 @@ def verify(
     seed: int = 0,
     device: str | None = None,
     references: Sequence[str] | None = None,
-    dims: dict[str, int] | None = None,
+    dims: Mapping[str, int] | None = None,
 ) -> CheckResult:
     """Check one identity's closed form on seeded inputs against its references."""
     record = get(record_or_id) if isinstance(record_or_id, str) else record_or_id
-    dtype = dtype_name(dtype)
-    dev = resolve_device(device)
+    context = RunContext(dtype, seed, device)
     start = time.perf_counter()
 
-    def work() -> CheckResult:
-        args = sample_args(record, seed=seed, dtype=dtype, dims=dims)
-        tangents = sample_tangents(record, args, seed=seed)
-        candidate = record.closed_form(*args, *tangents)
-        names = list(record.args)
-        problem = oracles.Problem(
-            f=record.f,
-            args=args,
-            kind=record.kind,
-            argnums=tuple(names.index(n) for n in record.varying),
-            domains=tuple(a.domain for a in record.args.values()),
-            key=jax.random.fold_in(jax.random.PRNGKey(seed), 20_011),
-            tangents=tangents,
-        )
+    def check(closed_form: Callable) -> CheckResult:
+        problem = record_problem(record, context, dims)
         return compare(
             problem,
-            candidate,
+            closed_form_value(record, problem, closed_form),
+            context,
             layout=record.layout,
             references=references,
             label=record.id,
-            seed=seed,
-            arg_names=names,
+            arg_names=list(record.args),
             real_analytic=record.real_analytic,
             sources=tuple(map(str, record.sources)),
-            device=str((dev or jax.devices()[0]).platform),
-            matmul_precision=MATMUL_PRECISION,
         )
 
-    result = run_scoped(dtype == "float64", work, dev, MATMUL_PRECISION)
+    result = context.run(lambda: check(record.closed_form))
+    if record.erratum is not None:
+        result = _with_printed(result, context.run(lambda: check(record.erratum.printed)), record)
     return dataclasses.replace(result, seconds=time.perf_counter() - start)
+
+
+def _with_printed(corrected: CheckResult, printed: CheckResult, record: Identity) -> CheckResult:
+    """The erratum's claim: the corrected form passes, the printed form fails as stated."""
+    expected = record.erratum.diagnosis
+    fails_as_stated = not printed.ok and expected in (printed.diagnosis or "")
+    diagnosis = corrected.diagnosis
+    if printed.ok:
+        diagnosis = "the printed form passes: the erratum claimed for it is wrong"
+    elif not fails_as_stated:
+        diagnosis = f"the printed form fails, but its diagnosis ({printed.diagnosis}) lacks {expected!r}"
+    return dataclasses.replace(corrected, ok=corrected.ok and fails_as_stated, diagnosis=diagnosis,
+                               printed=printed, status="erratum")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -84,18 +84,18 @@ def _summary_table(results: Sequence[CheckResult], dtypes: Sequence[str]) -> str
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from matcalc.checker.verify import MATMUL_PRECISION, resolve_device, verify_all
+    from matcalc.checker.verify import verify_all
+    from matcalc.vocabulary.context import MATMUL_PRECISION, RunContext
 
     records = catalog() if args.all or not args.ids else select(args.ids)
     dtypes = ("float64", "float32") if args.dtype == "both" else (args.dtype,)
-    device = resolve_device(args.device)
+    platform = RunContext(device=args.device).platform  # fails early, and clearly, without that device
     report = verify_all(records, dtypes=dtypes, seed=args.seed, device=args.device,
                         progress=_progress(len(records) * len(dtypes)))
     print(_summary_table(report.results, dtypes))
     for failure in report.failed:
         print()
         print(failure)
-    platform = device.platform if device else report.results[0].device if report.results else "cpu"
     passed = len(report.results) - len(report.failed)
     print(f"\n{passed} passed, {len(report.failed)} failed ({len(records)} identities x {len(dtypes)} dtypes) "
           f"in {report.seconds:.1f}s on {platform}; matmul precision {MATMUL_PRECISION}; seed {args.seed}")
@@ -140,19 +140,18 @@ def _load(spec: str):
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    import jax
-
     from matcalc.checker import check as checks
+    from matcalc.vocabulary.context import RunContext
     from matcalc.vocabulary.domains import resolve_domain
+    from matcalc.vocabulary.sampling import draw_point
 
     f, derivative = _load(args.function), _load(args.derivative)
     shapes = [tuple(int(d) for d in s.lower().split("x") if d) for s in args.shape]
-    key = jax.random.PRNGKey(args.seed)
-    with checks.precision_scope(args.dtype == "float64"):
-        points = tuple(
-            np.asarray(resolve_domain(args.domain if i == args.argnum else "general").sample(jax.random.fold_in(key, i), shape, args.dtype))
-            for i, shape in enumerate(shapes)
-        )
+    names = [f"arg{i}" for i in range(len(shapes))]
+    domains = [resolve_domain(args.domain if i == args.argnum else "general") for i in range(len(shapes))]
+    context = RunContext(args.dtype, args.seed)
+    with context.scope():
+        points = tuple(np.asarray(p) for p in draw_point(names, shapes, domains, context))
     options = dict(argnum=args.argnum, domain=args.domain, seed=args.seed)
     if args.kind == "gradient":
         result = checks.check_gradient(f, derivative, *points, **options)

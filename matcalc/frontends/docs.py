@@ -15,12 +15,11 @@ from pathlib import Path
 
 import jax
 
-from matcalc.vocabulary.records import Identity
-from matcalc.vocabulary.layout import index_formula
-from matcalc.references.oracles import reference_names
 from matcalc.checker.result import CheckResult
+from matcalc.checker.verify import verify
+from matcalc.vocabulary.context import MATMUL_PRECISION
+from matcalc.vocabulary.records import Identity
 from matcalc.vocabulary.sampling import record_dims
-from matcalc.checker.verify import MATMUL_PRECISION, verify
 
 DTYPES = ("float64", "float32")
 
@@ -82,7 +81,7 @@ def _errors(record: Identity, run: dict) -> str:
 def format_errors(record: Identity, recorded: dict) -> str:
     """"passed; relative error float64 / float32: jacrev 1e-16 / 2e-8, ..." from {dtype: {ok, errors}}."""
     cells = []
-    for ref in reference_names(record.kind, record.real_analytic):
+    for ref in record.kind.reference_names(record.real_analytic):
         figures = []
         for dtype in DTYPES:
             err = recorded.get(dtype, {}).get("errors", {}).get(ref)
@@ -101,7 +100,7 @@ def _entry(record: Identity, run: dict) -> list[str]:
         "$$",
         "",
         f"- **kind** {record.kind.value}, with respect to `{record.wrt}`; **layout** `{record.layout.value}`: "
-        f"`{index_formula(record)}`",
+        f"`{record.index_formula}`",
         f"- **shapes** {_shapes(record)}",
         f"- **domain** {_domains(record)}",
         f"- **sources** {'; '.join(map(str, record.sources))}",

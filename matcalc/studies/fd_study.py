@@ -25,19 +25,20 @@ import jax.numpy as jnp
 import numpy as np
 
 from matcalc.references import numerical
-from matcalc.vocabulary.catalog import get
-from matcalc.checker.check import run_scoped
-from matcalc.vocabulary.records import Identity, Kind
-from matcalc.vocabulary.layout import to_jax
-from matcalc.references.oracles import restrict
+from matcalc.references.problem import Problem
 from matcalc.studies.plotting import new_figure
-from matcalc.vocabulary.sampling import sample_args, sample_tangents
-from matcalc.checker.tolerance import dtype_name
+from matcalc.vocabulary.catalog import get
+from matcalc.vocabulary.context import RunContext
+from matcalc.vocabulary.kinds import Kind
+from matcalc.vocabulary.layout import to_jax
+from matcalc.vocabulary.records import Identity
+from matcalc.vocabulary.sampling import draw_args, draw_tangents
 
 # Truncation order of each rule (richardson: 3 levels of central differences, order 2 * 3).
 ORDERS: Mapping[str, int] = MappingProxyType(
     {"forward": 1, "backward": 1, "central": 2, "central4": 4, "central6": 6, "richardson": 6, "complex_step": 2}
 )
+# The study compares first-derivative rules: a Hessian's references difference the gradient instead.
 FIRST_DERIVATIVE_KINDS = (Kind.DERIVATIVE, Kind.GRADIENT, Kind.JACOBIAN, Kind.DIRECTIONAL, Kind.DIFFERENTIAL)
 # 10^-1 ... 10^-12, two points a decade: wide enough to show both arms of the V in float64.
 DEFAULT_STEPS = np.logspace(-1, -12, 23)
@@ -97,21 +98,21 @@ def fd_study(
             f"fd-study compares first-derivative rules; {record.id} is a {record.kind.value}: "
             f"pick a record of kind {', '.join(k.value for k in FIRST_DERIVATIVE_KINDS)}"
         )
-    dtype = dtype_name(dtype)
+    context = RunContext(dtype, seed)
     hs = np.asarray(DEFAULT_STEPS if steps is None else steps, np.float64)
     if hs.ndim != 1 or hs.size == 0 or not np.all(hs > 0):
         raise ValueError(f"steps must be a non-empty sequence of positive numbers, got {steps!r}")
     chosen = _methods(record, methods)
 
     def measure() -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...], dict[str, tuple[np.ndarray, int]]]:
-        args = sample_args(record, seed=seed, dtype=dtype)
-        tangents = _unit_tangents(record, args, seed)
+        args = draw_args(record, context)
+        tangents = _unit_tangents(record, args, context)
         g, x, v = _line(record, args, tangents)
         sweeps = _sweep(g, x, v, chosen, hs)
         return tuple(map(np.asarray, args)), tuple(map(np.asarray, tangents)), sweeps
 
-    args, tangents, sweeps = run_scoped(dtype == "float64", measure)
-    exact, value = run_scoped(True, lambda: _exact(record, args, tangents))
+    args, tangents, sweeps = context.run(measure)
+    exact, value = RunContext("float64").run(lambda: _exact(record, args, tangents))
     exact_norm = float(np.linalg.norm(exact))
     if exact_norm == 0.0:
         raise ValueError(f"{record.id}: the exact derivative along the sampled direction is 0 (f is constant "
@@ -120,7 +121,7 @@ def fd_study(
               for m, (values, _) in sweeps.items()}
     return StudyResult(
         id=record.id,
-        dtype=dtype,
+        dtype=context.dtype,
         seed=seed,
         steps=hs,
         methods=chosen,
@@ -145,15 +146,16 @@ def _methods(record: Identity, methods: Sequence[str] | None) -> tuple[str, ...]
     return tuple(methods)
 
 
-def _unit_tangents(record: Identity, args: tuple[jax.Array, ...], seed: int) -> tuple[jax.Array, ...]:
-    """One tangent per argument (zeros for constants), scaled jointly to unit norm."""
-    if record.kind in (Kind.DIFFERENTIAL, Kind.DIRECTIONAL):
-        own = sample_tangents(record, args, seed=seed)
-        tangents = own if record.kind is Kind.DIFFERENTIAL else _only(record, args, own[0])
+def _unit_tangents(record: Identity, args: tuple[jax.Array, ...], context: RunContext) -> tuple[jax.Array, ...]:
+    """One tangent per argument (zeros for constants), scaled jointly to unit norm: the record's own
+    tangents for a differential or directional derivative, else a domain tangent of ``wrt``."""
+    own = draw_tangents(record, context, args)
+    if record.kind.varies_many:
+        tangents = own
     else:
         i = record.argnum
-        key = jax.random.fold_in(jax.random.PRNGKey(seed), 30_011)
-        tangents = _only(record, args, record.args[record.varying[0]].domain.tangent(key, args[i]))
+        v = own[0] if own else record.args[record.varying[0]].domain.tangent(context.key_for("fd-study"), args[i])
+        tangents = _only(record, args, v)
     norm = jnp.sqrt(sum(jnp.sum(t * t) for t in tangents))
     return tuple(t / norm for t in tangents)
 
@@ -166,9 +168,11 @@ def _only(record: Identity, args: tuple[jax.Array, ...], v: jax.Array) -> tuple[
 def _line(
     record: Identity, args: tuple[jax.Array, ...], tangents: tuple[jax.Array, ...]
 ) -> tuple[Callable[[jax.Array], jax.Array], jax.Array, jax.Array]:
-    """(g, x, v) such that D_v g(x) is the derivative studied (as the ``fd`` oracle restricts it)."""
-    g, x = restrict(record.f, record.kind, record.argnum, args, tangents)
-    return g, x, jnp.ones_like(x) if record.kind is Kind.DIFFERENTIAL else tangents[record.argnum]
+    """(g, x, v) such that D_v g(x) is the derivative studied (as the ``fd`` reference restricts it)."""
+    if record.kind.varies_many:
+        return record.kind.fd_line(record.f, record.argnum, args, tangents, None)
+    v = tangents[record.argnum]
+    return record.kind.fd_line(record.f, record.argnum, args, (v,), v)
 
 
 def _sweep(
@@ -196,16 +200,19 @@ def _exact(
     Jitted as a whole: op-by-op, every eager op of the closed form would compile on its own.
     """
 
+    kind = record.kind
+
     def exact(args: tuple[jax.Array, ...], tangents: tuple[jax.Array, ...]) -> tuple[jax.Array, jax.Array]:
-        value = record.f(*args)
-        if record.kind is Kind.DIFFERENTIAL:
-            return record.closed_form(*args, *tangents), value
         v = tangents[record.argnum]
-        if record.kind is Kind.DIRECTIONAL:
-            return record.closed_form(*args, v), value
-        out_shape = tuple(value.shape) if record.kind is Kind.JACOBIAN else ()
-        jacobian = to_jax(record.closed_form(*args), record.layout, out_shape, v.shape)
-        return jnp.tensordot(jacobian, v, axes=v.ndim), value
+        # The closed form is called as the checker calls it: with every tangent (a differential),
+        # with the direction (a directional derivative), or with none, and then applied to v.
+        called_with = tangents if kind.varies_many else () if kind.fd_probes else (v,)
+        p = Problem(record.f, args, kind, (record.argnum,), (), None, called_with)
+        derivative = record.closed_form(*args, *called_with)
+        if kind.fd_probes:
+            out_shape, in_shape = kind.layout_shapes(p)
+            derivative = jnp.tensordot(to_jax(derivative, record.layout, out_shape, in_shape), v, axes=v.ndim)
+        return derivative, record.f(*args)
 
     up = lambda arrays: tuple(jnp.asarray(a, jnp.float64) for a in arrays)  # noqa: E731
     derivative, value = jax.jit(exact)(up(args), up(tangents))

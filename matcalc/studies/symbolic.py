@@ -27,7 +27,8 @@ import jax.numpy as jnp
 import numpy as np
 from jax.extend.core import ClosedJaxpr, Jaxpr, Literal
 
-from matcalc.vocabulary.records import Identity, Kind
+from matcalc.vocabulary.kinds import Kind
+from matcalc.vocabulary.records import Identity
 from matcalc.studies.swell import _require_sympy
 
 if TYPE_CHECKING:

@@ -248,3 +248,187 @@ def resolve_domain(domain: str | Domain) -> Domain:
         return DOMAINS[domain]
     except KeyError:
         raise ValueError(f"unknown domain {domain!r}; known: {sorted(DOMAINS)}") from None
+
+
+@dataclasses.dataclass(frozen=True)
+class SymmetricInvertible(Symmetric):
+    """Symmetric Q diag(l) Q^T with |l| in [1, 3] of random signs: invertible, indefinite in general."""
+
+    name: ClassVar[str] = "symmetric_invertible"
+    description: ClassVar[str] = f"X = X^T, condition number <= {SPECTRUM_HIGH / SPECTRUM_LOW:g}"
+    max_condition: ClassVar[float] = 1e3
+
+    def _sample(self, key, shape, dtype):
+        kq, kl, ks = jax.random.split(key, 3)
+        sign = jnp.where(jax.random.bernoulli(ks, 0.5, shape[:1]), 1, -1).astype(dtype)
+        q = _haar_orthogonal(kq, shape[0], dtype)
+        return _sym((q * (sign * _spectrum(kl, shape[0], dtype))) @ q.T)
+
+    def contains(self, x, rtol=1e-6):
+        return super().contains(x, rtol) and np.linalg.cond(np.asarray(x, np.float64)) <= self.max_condition
+
+    def conditioning(self, x):
+        return float(np.linalg.cond(np.asarray(x, np.float64)))
+
+
+@dataclasses.dataclass(frozen=True)
+class SymmetricEntries(Domain):
+    """The n(n+1)/2 independent entries of a symmetric X, stored as its lower triangle L:
+    X = L + tril(L, -1)^T. A gradient by L is the derivative by the independent entries (the
+    Matrix Cookbook's structured-matrix convention, its 2.8), not sym(G) on symmetric matrices.
+    X is drawn from ``base``; tangents and projected gradients keep the lower triangle."""
+
+    name: ClassVar[str] = "symmetric_entries"
+    description: ClassVar[str] = "lower triangle L of X = L + tril(L, -1)^T, X symmetric invertible"
+    ranks: ClassVar[tuple[int, ...]] = (2,)
+    square: ClassVar[bool] = True
+    base: ClassVar[Domain] = SymmetricInvertible()
+
+    def _sample(self, key, shape, dtype):
+        return jnp.tril(self.base._sample(key, shape, dtype))
+
+    def project(self, g, x):
+        return jnp.tril(g)
+
+    def contains(self, x, rtol=1e-6):
+        x = np.asarray(x)
+        return (super().contains(x) and x.shape[0] == x.shape[1] and not np.any(np.triu(x, 1))
+                and self.base.contains(x + np.tril(x, -1).T, rtol))
+
+    def conditioning(self, x):
+        x = np.asarray(x, np.float64)
+        return self.base.conditioning(x + np.tril(x, -1).T)
+
+
+@dataclasses.dataclass(frozen=True)
+class SPDEntries(SymmetricEntries):
+    """The independent entries (lower triangle) of a symmetric positive definite X, cond <= 3."""
+
+    name: ClassVar[str] = "spd_entries"
+    description: ClassVar[str] = "lower triangle L of X = L + tril(L, -1)^T, X SPD"
+    base: ClassVar[Domain] = SPD()
+
+
+DOMAINS.update({d.name: d for d in (SymmetricInvertible(), SymmetricEntries(), SPDEntries())})
+
+
+@dataclasses.dataclass(frozen=True)
+class Zero(Domain):
+    """The zero array, with unconstrained tangents: for a derivative taken at the origin, such as
+    the Cookbook's entrywise sum (47), which is the gradient of T -> det(X + TX) at T = 0."""
+
+    name: ClassVar[str] = "zero"
+    description: ClassVar[str] = "the zero array (a derivative at the origin)"
+
+    def _sample(self, key, shape, dtype):
+        return jnp.zeros(shape, dtype)
+
+    def contains(self, x, rtol=1e-6):
+        return super().contains(x) and not np.any(np.asarray(x))
+
+
+@dataclasses.dataclass(frozen=True)
+class FullRank(Domain):
+    """U diag(s) V^T with s in [1, 3], any rectangular shape: full column rank when tall, full row
+    rank when wide (X^T X, resp. X X^T, invertible), condition number at most 3."""
+
+    name: ClassVar[str] = "full_rank"
+    description: ClassVar[str] = f"rank min(rows, cols), condition number <= {SPECTRUM_HIGH / SPECTRUM_LOW:g}"
+    ranks: ClassVar[tuple[int, ...]] = (2,)
+    max_condition: ClassVar[float] = 1e3
+
+    def _sample(self, key, shape, dtype):
+        ku, kv, ks = jax.random.split(key, 3)
+        r = min(shape)
+        u = _haar_orthogonal(ku, shape[0], dtype)[:, :r]
+        v = _haar_orthogonal(kv, shape[1], dtype)[:, :r]
+        return (u * _spectrum(ks, r, dtype)) @ v.T
+
+    def contains(self, x, rtol=1e-6):
+        return super().contains(x) and np.linalg.cond(np.asarray(x, np.float64)) <= self.max_condition
+
+    def conditioning(self, x):
+        return float(np.linalg.cond(np.asarray(x, np.float64)))
+
+
+def _separated_spectrum(key: Array, n: int, dtype) -> Array:
+    """+-(k + u_k), k = 1..n in random order, u_k in [0, 1/4], random signs: real, |l| >= 1, and
+    any two at least 3/4 apart (their magnitudes are)."""
+    kp, ku, ks = jax.random.split(key, 3)
+    magnitude = jax.random.permutation(kp, jnp.arange(1, n + 1, dtype=dtype)) + jax.random.uniform(ku, (n,), dtype, 0, 0.25)
+    return jnp.where(jax.random.bernoulli(ks, 0.5, (n,)), 1, -1).astype(dtype) * magnitude
+
+
+def _min_gap(eigenvalues: np.ndarray) -> float:
+    gaps = np.abs(np.subtract.outer(eigenvalues, eigenvalues))[~np.eye(len(eigenvalues), dtype=bool)]
+    return float(gaps.min()) if gaps.size else np.inf
+
+
+@dataclasses.dataclass(frozen=True)
+class DistinctEigenvalues(Invertible):
+    """V diag(l) V^{-1}, V with condition number <= 3, l from ``_separated_spectrum``: not symmetric,
+    real eigenvalues at least 3/4 apart and away from 0, so each eigenvalue is a smooth function of X."""
+
+    name: ClassVar[str] = "distinct_eigenvalues"
+    description: ClassVar[str] = "square, real eigenvalues >= 3/4 apart, |eigenvalues| >= 1"
+
+    def _sample(self, key, shape, dtype):
+        kv, kl = jax.random.split(key)
+        v = Invertible()._sample(kv, shape, dtype)
+        return jnp.linalg.solve(v.T, (v * _separated_spectrum(kl, shape[0], dtype)).T).T
+
+    def contains(self, x, rtol=1e-6):
+        if not super().contains(x, rtol):
+            return False
+        x = np.asarray(x, np.float64)
+        return _min_gap(np.linalg.eigvals(x)) > rtol * np.linalg.norm(x, 2)
+
+
+@dataclasses.dataclass(frozen=True)
+class SymmetricDistinctEigenvalues(Symmetric):
+    """Q diag(l) Q^T with l from ``_separated_spectrum``: eigenvalues at least 3/4 apart, so each
+    eigenvalue and (up to sign) each unit eigenvector is a smooth function of X."""
+
+    name: ClassVar[str] = "symmetric_distinct_eigenvalues"
+    description: ClassVar[str] = "X = X^T, eigenvalues >= 3/4 apart"
+
+    def _sample(self, key, shape, dtype):
+        kq, kl = jax.random.split(key)
+        q = _haar_orthogonal(kq, shape[0], dtype)
+        return _sym((q * _separated_spectrum(kl, shape[0], dtype)) @ q.T)
+
+    def contains(self, x, rtol=1e-6):
+        return super().contains(x, rtol) and self.conditioning(x) < 1 / rtol
+
+    def conditioning(self, x):
+        """Eigenvectors move by |dX| / gap: the spectral norm over the smallest gap."""
+        x = np.asarray(x, np.float64)
+        return max(1.0, float(np.linalg.norm(x, 2)) / _min_gap(np.linalg.eigvalsh(x)))
+
+
+@dataclasses.dataclass(frozen=True)
+class PositiveDefinitePart(Domain):
+    """S + K with S symmetric positive definite (eigenvalues in [1, 3]) and K skew-symmetric
+    Gaussian: not symmetric, but x^T A x >= |x|^2, so X^T A X is invertible for every X of full
+    column rank."""
+
+    name: ClassVar[str] = "positive_definite_part"
+    description: ClassVar[str] = "square, (A + A^T)/2 positive definite, A not symmetric"
+    ranks: ClassVar[tuple[int, ...]] = (2,)
+    square: ClassVar[bool] = True
+
+    def _sample(self, key, shape, dtype):
+        ks, kk = jax.random.split(key)
+        g = jax.random.normal(kk, shape, dtype)
+        return SPD()._sample(ks, shape, dtype) + (g - g.T) / 2
+
+    def contains(self, x, rtol=1e-6):
+        x = np.asarray(x, np.float64)
+        return super().contains(x) and x.shape[0] == x.shape[1] and bool(np.all(np.linalg.eigvalsh((x + x.T) / 2) > 0))
+
+    def conditioning(self, x):
+        return float(np.linalg.cond(np.asarray(x, np.float64)))
+
+
+DOMAINS.update({d.name: d for d in (Zero(), FullRank(), DistinctEigenvalues(), SymmetricDistinctEigenvalues(),
+                                    PositiveDefinitePart())})

@@ -10,19 +10,32 @@
 
 from __future__ import annotations
 
+import enum
 import math
-from typing import TYPE_CHECKING
 
 import jax
 import jax.numpy as jnp
-
-from matcalc.vocabulary.records import Kind, Layout, parse_shape
-
-if TYPE_CHECKING:
-    from matcalc.vocabulary.records import Identity
+import numpy as np
 
 Array = jax.Array
 Shape = tuple[int, ...]
+
+
+class Layout(str, enum.Enum):
+    """How a derivative's axes are arranged."""
+
+    JAX = "jax"  # out.shape + in.shape, what jax.jacrev returns
+    NUMERATOR = "numerator"  # vector-by-vector: J[i, j] = dy_i / dx_j
+    DENOMINATOR = "denominator"  # vector-by-vector: J[j, i] = dy_i / dx_j
+    VEC = "vec"  # d vec F / d (vec X)^T, column-major vec (Magnus-Neudecker)
+    DIAGONAL = "diagonal"  # elementwise map: d[i] = dy_i / dx_i
+
+
+def resolve_layout(layout: Layout | str) -> Layout:
+    try:
+        return Layout(layout)
+    except ValueError:
+        raise ValueError(f"unknown layout {layout!r}; known: {[l.value for l in Layout]}") from None
 
 
 def _check_applicable(layout: Layout, out_shape: Shape, in_shape: Shape) -> None:
@@ -37,7 +50,7 @@ def _check_applicable(layout: Layout, out_shape: Shape, in_shape: Shape) -> None
 
 def expected_shape(layout: Layout | str, out_shape: Shape, in_shape: Shape) -> Shape:
     """The shape a derivative of ``out_shape`` by ``in_shape`` has in ``layout``."""
-    layout = Layout(layout)
+    layout = resolve_layout(layout)
     out_shape, in_shape = tuple(out_shape), tuple(in_shape)
     _check_applicable(layout, out_shape, in_shape)
     n_out, n_in = math.prod(out_shape), math.prod(in_shape)
@@ -50,15 +63,27 @@ def expected_shape(layout: Layout | str, out_shape: Shape, in_shape: Shape) -> S
     }[layout]
 
 
-def _colmajor_flat(j: Array, out_ndim: int, in_ndim: int) -> Array:
+def _colmajor_flat(j, out_ndim: int, in_ndim: int):
     """Reverse the out axes and the in axes, so a row-major reshape flattens each column-major."""
     perm = tuple(reversed(range(out_ndim))) + tuple(reversed(range(out_ndim, out_ndim + in_ndim)))
-    return jnp.transpose(j, perm)
+    return np.transpose(j, perm) if isinstance(j, np.ndarray) else jnp.transpose(j, perm)
+
+
+def flatten(j, n_out_axes: int, column_major: bool):
+    """A derivative's out axes and in axes each flattened into one: an (out.size, in.size) matrix.
+
+    Row-major by default (numerator layout); column-major gives the ``vec`` layout. NumPy arrays
+    stay NumPy (the diagnosis works on host copies), JAX arrays stay JAX.
+    """
+    rows = math.prod(j.shape[:n_out_axes])
+    if column_major:
+        j = _colmajor_flat(j, n_out_axes, j.ndim - n_out_axes)
+    return j.reshape(rows, -1)
 
 
 def to_jax(j: Array, layout: Layout | str, out_shape: Shape, in_shape: Shape) -> Array:
     """Convert a derivative in ``layout`` to the canonical ``out_shape + in_shape``."""
-    layout = Layout(layout)
+    layout = resolve_layout(layout)
     out_shape, in_shape = tuple(out_shape), tuple(in_shape)
     want = expected_shape(layout, out_shape, in_shape)
     j = jnp.asarray(j)
@@ -84,7 +109,7 @@ def from_jax(j: Array, layout: Layout | str, out_shape: Shape, in_shape: Shape) 
     For ``diagonal`` this keeps only the diagonal: check that the off-diagonal part vanishes
     separately (``off_diagonal``).
     """
-    layout = Layout(layout)
+    layout = resolve_layout(layout)
     out_shape, in_shape = tuple(out_shape), tuple(in_shape)
     _check_applicable(layout, out_shape, in_shape)
     j = jnp.asarray(j)
@@ -98,7 +123,7 @@ def from_jax(j: Array, layout: Layout | str, out_shape: Shape, in_shape: Shape) 
     if layout is Layout.DENOMINATOR:
         return j.reshape(n_out, n_in).T
     if layout is Layout.VEC:
-        return _colmajor_flat(j, len(out_shape), len(in_shape)).reshape(n_out, n_in)
+        return flatten(j, len(out_shape), column_major=True)
     return jnp.diagonal(j.reshape(n_out, n_out)).reshape(out_shape)
 
 
@@ -112,37 +137,3 @@ def off_diagonal(j: Array, shape: Shape) -> Array:
 def vec(x: Array) -> Array:
     """Column-major vec: stack the columns of x."""
     return jnp.ravel(x, order="F")
-
-
-_LETTERS = "ijklabcdpqrs"
-
-
-def index_formula(record: Identity) -> str:
-    """The record's layout as an index formula, e.g. ``J[i, j, k] = d y_i / d X_jk``."""
-    in_rank = len(parse_shape(record.in_shape))
-    out_rank = len(parse_shape(record.out))
-    name = record.varying[0]
-    if record.kind is Kind.DIFFERENTIAL:
-        return "dF = sum over varying args of the derivative applied to their tangents; same shape as F"
-    if record.kind is Kind.DIRECTIONAL:
-        return f"nabla_v f = sum_i df/d{name}_i v_i (a scalar)"
-    if record.kind is Kind.HESSIAN:
-        a, b = _LETTERS[:in_rank], _LETTERS[in_rank : 2 * in_rank]
-        if record.layout is Layout.JAX:
-            return f"H[{', '.join(a + b)}] = d^2 f / d{name}_{a or '.'} d{name}_{b or '.'}"
-        return f"H = d^2 f / d vec({name}) d vec({name})^T (column-major vec)"
-    o = _LETTERS[:out_rank]
-    i = _LETTERS[out_rank : out_rank + in_rank]
-    top = f"F_{o}" if o else "f"
-    bottom = f"{name}_{i}" if i else name
-    layout = record.layout
-    if layout is Layout.JAX:
-        idx = ", ".join(o + i)
-        return f"J[{idx}] = d{top} / d{bottom}" if idx else f"d{top} / d{bottom}"
-    if layout is Layout.NUMERATOR:
-        return f"J[{o or '0'}, {i or '0'}] = d{top} / d{bottom}"
-    if layout is Layout.DENOMINATOR:
-        return f"J[{i or '0'}, {o or '0'}] = d{top} / d{bottom}"
-    if layout is Layout.VEC:
-        return f"J = d vec(F) / d vec({name})^T, column-major vec: J[a, b] = dvec(F)_a / dvec({name})_b"
-    return f"d[{', '.join(o)}] = dF_{o} / d{name}_{o} (the diagonal; off-diagonal entries are 0)"

@@ -9,34 +9,14 @@ Validation happens at construction so that a malformed record fails at import, n
 from __future__ import annotations
 
 import dataclasses
-import enum
 import re
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
 from matcalc.vocabulary.domains import Domain, resolve_domain
+from matcalc.vocabulary.kinds import Kind, resolve_kind
+from matcalc.vocabulary.layout import Layout, resolve_layout
 from matcalc.vocabulary.sources import Erratum, Source
-
-
-class Kind(str, enum.Enum):
-    """What a closed form returns (see the README's table of kinds)."""
-
-    DERIVATIVE = "derivative"  # scalar -> scalar: a scalar
-    GRADIENT = "gradient"  # scalar-valued f: an array of the input's shape
-    JACOBIAN = "jacobian"  # array-valued f: an array in the declared layout
-    DIFFERENTIAL = "differential"  # dF(args; dargs): same shape as F
-    DIRECTIONAL = "directional"  # the scalar nabla_v f, the direction passed last
-    HESSIAN = "hessian"  # scalar-valued f: in + in (or the declared layout)
-
-
-class Layout(str, enum.Enum):
-    """How a derivative's axes are arranged (see ``matcalc.vocabulary.layout``)."""
-
-    JAX = "jax"  # out.shape + in.shape, what jax.jacrev returns
-    NUMERATOR = "numerator"  # vector-by-vector: J[i, j] = dy_i / dx_j
-    DENOMINATOR = "denominator"  # vector-by-vector: J[j, i] = dy_i / dx_j
-    VEC = "vec"  # d vec F / d (vec X)^T, column-major vec (Magnus-Neudecker)
-    DIAGONAL = "diagonal"  # elementwise map: d[i] = dy_i / dx_i
 
 
 _DIM = re.compile(r"^([A-Za-z]\w*|[1-9]\d*)$")
@@ -132,8 +112,8 @@ class Identity:
         set_ = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731 (frozen)
         if not isinstance(self.id, str) or not _ID.match(self.id):
             raise ValueError("id must be a dotted lower-case name such as 'trace.AXB'")
-        set_("kind", Kind(self.kind))
-        set_("layout", Layout(self.layout))
+        set_("kind", resolve_kind(self.kind))
+        set_("layout", resolve_layout(self.layout))
         set_("args", MappingProxyType({name: Arg.of(spec) for name, spec in dict(self.args).items()}))
         set_("sources", tuple(self.sources))
         set_("dims", MappingProxyType(dict(self.dims)))
@@ -151,17 +131,7 @@ class Identity:
         unknown = [name for name in self.varying if name not in self.args]
         if unknown or not self.varying:
             raise ValueError(f"wrt {self.wrt!r} must name arguments among {list(self.args)}")
-        if self.kind is not Kind.DIFFERENTIAL and len(self.varying) != 1:
-            raise ValueError(f"a {self.kind.value} differentiates one argument; wrt={self.wrt!r}")
-        scalar_out = self.out == ""
-        if self.kind in (Kind.GRADIENT, Kind.HESSIAN, Kind.DIRECTIONAL, Kind.DERIVATIVE) and not scalar_out:
-            raise ValueError(f"a {self.kind.value} needs a scalar-valued f, but out={self.out!r}")
-        if self.kind is Kind.DERIVATIVE and self.args[self.wrt].shape != "":
-            raise ValueError("a derivative is of a scalar with respect to a scalar argument")
-        if self.kind in (Kind.GRADIENT, Kind.DIFFERENTIAL, Kind.DIRECTIONAL, Kind.DERIVATIVE) and (
-            self.layout is not Layout.JAX
-        ):
-            raise ValueError(f"a {self.kind.value} is returned in the 'jax' layout, not {self.layout.value!r}")
+        self.kind.validate(self.varying, self.out, self.in_shape, self.layout)
 
     @property
     def varying(self) -> tuple[str, ...]:
@@ -182,9 +152,13 @@ class Identity:
         """``verified``, ``erratum`` (the printed form fails; the record holds the corrected one) or ``convention``."""
         return "erratum" if self.erratum else "convention" if self.convention else "verified"
 
-    def to_json(self) -> dict:
-        from matcalc.vocabulary.layout import index_formula
+    @property
+    def index_formula(self) -> str:
+        """The record's layout as an index formula, e.g. ``J[i, j, k] = dy_i / dX_jk``."""
+        return self.kind.index_formula(self.varying[0], len(parse_shape(self.out)),
+                                       len(parse_shape(self.in_shape)), self.layout)
 
+    def to_json(self) -> dict:
         return {
             "id": self.id,
             "title": self.title,
@@ -194,7 +168,7 @@ class Identity:
             "args": {name: arg.to_json() for name, arg in self.args.items()},
             "wrt": self.wrt,
             "out": self.out,
-            "index_formula": index_formula(self),
+            "index_formula": self.index_formula,
             "sources": [str(s) for s in self.sources],
             "status": self.status,
             "notes": self.notes,

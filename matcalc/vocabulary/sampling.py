@@ -1,14 +1,20 @@
-"""Concrete, seeded inputs for a record: sizes for its symbolic dimensions, points in its domains."""
+"""Concrete, seeded inputs for a record: sizes for its symbolic dimensions, points in its domains.
+
+Every draw's key comes from the run context (``RunContext.key_for``): ``arg/NAME`` for an
+argument, ``tangent/NAME`` for a tangent the closed form is called with.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import zlib
+from collections.abc import Mapping, Sequence
 
 import jax
-import jax.numpy as jnp
-import numpy as np
 
-from matcalc.vocabulary.records import Identity, Kind, resolve_shape
+from matcalc.vocabulary.context import RunContext
+from matcalc.vocabulary.records import Identity, resolve_shape
+
+Array = jax.Array
 
 # Distinct sizes, so that no default input is square unless the identity says so: a square
 # input hides transposition errors.
@@ -20,47 +26,37 @@ def record_dims(record: Identity, dims: Mapping[str, int] | None = None) -> dict
     return {**DEFAULT_DIMS, **record.dims, **(dims or {})}
 
 
+def draw_point(names: Sequence[str], shapes: Sequence[tuple[int, ...]], domains: Sequence,
+               context: RunContext) -> tuple[Array, ...]:
+    """One point per argument, drawn from its domain in the context's dtype (inside its scope)."""
+    return tuple(d.sample(context.key_for(f"arg/{n}"), tuple(s), context.dtype)
+                 for n, s, d in zip(names, shapes, domains))
+
+
+def draw_args(record: Identity, context: RunContext, dims: Mapping[str, int] | None = None) -> tuple[Array, ...]:
+    """The record's arguments, in ``args`` order (call inside ``context.scope()``)."""
+    sizes = record_dims(record, dims)
+    return draw_point(list(record.args), [resolve_shape(a.shape, sizes) for a in record.args.values()],
+                      [a.domain for a in record.args.values()], context)
+
+
+def draw_tangents(record: Identity, context: RunContext, args: Sequence[Array]) -> tuple[Array, ...]:
+    """The tangents a differential or directional closed form is called with (none for other kinds)."""
+    return record.kind.sample_tangents(context.key_for, list(record.args), record.varying,
+                                       [a.domain for a in record.args.values()], args)
+
+
 def sample_args(record: Identity, *, seed: int = 0, dtype="float64", dims: Mapping[str, int] | None = None):
     """Arguments for ``record`` (a tuple in ``args`` order), drawn from their domains.
 
-    float64 arrays need x64: call this inside ``jax.enable_x64(True)``; outside it, float64 is
-    refused rather than silently truncated to float32.
+    The arrays keep their dtype outside the call: float64 stays float64 whatever x64 mode the
+    caller is in.
     """
-    dtype = jnp.dtype(dtype)
-    if dtype == jnp.float64 and not jax.config.jax_enable_x64:
-        raise RuntimeError("float64 sampling needs x64: wrap the call in `with jax.enable_x64(True):`")
-    sizes = record_dims(record, dims)
-    key = jax.random.PRNGKey(seed)
-    return tuple(
-        arg.domain.sample(jax.random.fold_in(key, i), resolve_shape(arg.shape, sizes), dtype)
-        for i, arg in enumerate(record.args.values())
-    )
-
-
-def sample_tangents(record: Identity, args: tuple, *, seed: int = 0) -> tuple:
-    """The tangents a differential or directional closed form is called with.
-
-    A differential gets one tangent per argument (zeros for those held constant); a directional
-    derivative gets one direction for ``wrt``; other kinds get none.
-    """
-    key = jax.random.fold_in(jax.random.PRNGKey(seed), 10_007)
-    names = list(record.args)
-    if record.kind is Kind.DIFFERENTIAL:
-        return tuple(
-            record.args[n].domain.tangent(jax.random.fold_in(key, i), a) if n in record.varying else jnp.zeros_like(a)
-            for i, (n, a) in enumerate(zip(names, args))
-        )
-    if record.kind is Kind.DIRECTIONAL:
-        i = record.argnum
-        return (record.args[names[i]].domain.tangent(jax.random.fold_in(key, i), args[i]),)
-    return ()
+    context = RunContext(dtype, seed)
+    with context.scope():
+        return draw_args(record, context, dims)
 
 
 def seed_for(text: str) -> int:
     """A deterministic seed derived from a name (test ids): stable across runs and platforms."""
-    import zlib
-
     return zlib.crc32(text.encode()) % (2**31)
-
-
-__all__ = ["DEFAULT_DIMS", "record_dims", "sample_args", "sample_tangents", "seed_for", "np"]

@@ -1,0 +1,74 @@
+"""Autodiff references: JAX's transforms, whole or probed.
+
+Full references (``jacrev``, ``jacfwd``, ``grad``, ``hessian``) compare the whole derivative;
+``jvp`` compares it applied to random domain tangents; ``vjp`` compares it applied to random
+cotangents, or for a differential by the inner-product identity <ybar, dF> = <vjp(ybar), dX>, as
+jax's check_grads does. Each is a function ``(problem, candidate) -> Comparison``; which kind uses
+which is the kind's business (``matcalc.vocabulary.kinds``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import jax
+import jax.numpy as jnp
+
+from matcalc.references.problem import Comparison, Problem, apply, norm
+
+Array = jax.Array
+Reference = Callable[[Problem, Array], Comparison]
+
+
+def full(transform: Callable) -> Reference:
+    """The whole derivative by ``transform`` (jax.grad, jax.jacrev, ...), compared after projection."""
+
+    def reference(p: Problem, candidate: Array) -> Comparison:
+        return Comparison(p.project(transform(p.f_wrt)(p.x)), p.project(candidate))
+
+    return reference
+
+
+def rev_over_fwd(f: Callable) -> Callable:
+    return jax.jacrev(jax.jacfwd(f))
+
+
+def jvp_probes(p: Problem, candidate: Array) -> Comparison:
+    """The derivative pushed along random domain tangents, against the candidate applied to them."""
+    v = p.directions("jvp")
+    pushed = jax.vmap(lambda vk: jax.jvp(p.f_wrt, (p.x,), (vk,))[1])(v)
+    return Comparison(pushed, apply(candidate, v))
+
+
+def vjp_probes(p: Problem, candidate: Array) -> Comparison:
+    """Random cotangents pulled back, against the candidate contracted with them."""
+    out, pullback = jax.vjp(p.f_wrt, p.x)
+    ybar = p.cotangents("vjp", out.shape, out.dtype)
+    (pulled,) = jax.vmap(pullback)(ybar)
+    pushed = jax.vmap(lambda yk: jnp.tensordot(yk, candidate, axes=yk.ndim))(ybar)
+    return Comparison(p.project(pulled), p.project(pushed))
+
+
+def line_jvp(p: Problem, candidate: Array) -> Comparison:
+    """A differential: every argument moves along its tangent at once."""
+    return Comparison(jax.jvp(p.f, p.args, p.tangents)[1], candidate)
+
+
+def line_vjp(p: Problem, candidate: Array) -> Comparison:
+    """A differential by the inner-product identity <ybar, dF> = sum_i <vjp(ybar)_i, dX_i>."""
+    out, pullback = jax.vjp(p.f, *p.args)
+    ybar = p.cotangents("vjp", out.shape, out.dtype)
+    pulled = jax.vmap(pullback)(ybar)  # one stack of cotangents per argument
+    inner = sum(jax.vmap(lambda xbar, t=t: jnp.vdot(xbar, t))(xbars) for xbars, t in zip(pulled, p.tangents))
+    # <ybar, dF> can cancel to near zero; Cauchy-Schwarz bounds it by |ybar| |dF|.
+    scale = norm(ybar) * norm(jax.jvp(p.f, p.args, p.tangents)[1])
+    return Comparison(inner, jax.vmap(lambda y: jnp.vdot(y, candidate))(ybar), scale=scale)
+
+
+def directional_jvp(p: Problem, candidate: Array) -> Comparison:
+    return Comparison(jax.jvp(p.f_wrt, (p.x,), p.tangents)[1], candidate)
+
+
+def directional_grad(p: Problem, candidate: Array) -> Comparison:
+    g = jax.grad(p.f_wrt)(p.x)
+    return Comparison(jnp.vdot(g, p.tangents[0]), candidate)

@@ -1,0 +1,98 @@
+"""What a reference is asked: a ``Problem`` (f, the point, what is differentiated), and what it
+answers: a ``Comparison`` (two arrays that must agree, with the reference's own error estimate).
+
+The problem's ``kind`` (a ``matcalc.vocabulary.kinds.Kind``) decides what the derivative is; this
+module only holds the data and the arithmetic every reference shares.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import zlib
+from collections.abc import Callable
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+Array = jax.Array
+N_DIRECTIONS = 3  # random tangents / cotangents per probing reference
+
+
+def key_for(key: Array, name: str) -> Array:
+    """The one rule that turns a run's key into the key of a named draw: fold in a hash of the name."""
+    return jax.random.fold_in(key, zlib.crc32(name.encode()) % (2**31))
+
+
+@dataclasses.dataclass(frozen=True)
+class Problem:
+    """f at args, differentiated with respect to the arguments at ``argnums``.
+
+    ``tangents`` holds one tangent per argument for a differential (zeros for constants) and the
+    single direction ``(v,)`` for a directional derivative. ``kind`` is a Kind object.
+    """
+
+    f: Callable
+    args: tuple[Array, ...]
+    kind: Any
+    argnums: tuple[int, ...]
+    domains: tuple[Any, ...]
+    key: Array
+    tangents: tuple[Array, ...] = ()
+
+    @property
+    def x(self) -> Array:
+        return self.args[self.argnums[0]]
+
+    @property
+    def domain(self):
+        return self.domains[self.argnums[0]]
+
+    def f_wrt(self, x: Array) -> Array:
+        """f as a function of the differentiated argument alone."""
+        args = list(self.args)
+        args[self.argnums[0]] = x
+        return self.f(*args)
+
+    def in_place(self, args: tuple[Array, ...], tangents: tuple[Array, ...]) -> Problem:
+        return dataclasses.replace(self, args=args, tangents=tangents)
+
+    def project(self, j: Array) -> Array:
+        return self.kind.project(self, j)
+
+    def directions(self, name: str) -> Array:
+        """N_DIRECTIONS random domain tangents at x, stacked on a leading axis."""
+        keys = jax.random.split(key_for(self.key, name), N_DIRECTIONS)
+        return jnp.stack([self.domain.tangent(k, self.x) for k in keys])
+
+    def cotangents(self, name: str, out_shape: tuple[int, ...], dtype) -> Array:
+        return jax.random.normal(key_for(self.key, name), (N_DIRECTIONS,) + tuple(out_shape), dtype)
+
+
+@dataclasses.dataclass(frozen=True)
+class Comparison:
+    """Two arrays that must agree; errors are relative to ``scale`` (default: the reference's norm)."""
+
+    reference: Array
+    candidate: Array
+    error_estimate: float = 0.0  # absolute error (norm) the reference itself may carry: finite differences
+    scale: float = 0.0  # a magnitude the error is measured against when larger than the reference's norm
+
+
+def apply(j: Array, v: Array) -> Array:
+    """Contract a JAX-layout derivative's trailing axes with a stack of directions v[k, ...]."""
+    axes = tuple(range(j.ndim - (v.ndim - 1), j.ndim))
+    return jax.vmap(lambda vk: jnp.tensordot(j, vk, axes=(axes, tuple(range(vk.ndim)))))(v)
+
+
+def norm(a) -> float:
+    """Frobenius norm in float64 on the host, scaled before squaring: no underflow at 1e-200,
+    no overflow at 1e200 (a plain sum of squares turns both into 0 or inf)."""
+    a = np.abs(np.asarray(a, np.complex128 if np.iscomplexobj(a) else np.float64))
+    if a.size == 0:
+        return 0.0
+    peak = float(np.max(a))
+    if peak == 0.0 or not np.isfinite(peak):
+        return peak
+    return peak * float(np.sqrt(np.sum((a / peak) ** 2)))

@@ -1,0 +1,109 @@
+"""One run context: the dtype and its x64 scope, the matmul precision, the device and the seed.
+
+Every entry point (verify, check, show, fd-study, the CLI, the tests' fixtures) makes one
+``RunContext`` and runs inside its ``scope()``. The x64 decision is made here and nowhere else: a
+float64 run switches JAX's x64 mode on for its own duration, a float32 run switches it off (so a
+float32 check is never silently promoted), and the user's global configuration is untouched.
+Random draws get their keys from ``key(name)``: one rule, fold a hash of the name into the seed's key.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+from collections.abc import Callable, Iterable, Iterator
+from typing import TypeVar
+
+import jax
+import numpy as np
+
+from matcalc.references.problem import key_for
+
+T = TypeVar("T")
+DTYPES = ("float64", "float32")
+# Full float32 products on GPUs (no TF32): stated in every report.
+MATMUL_PRECISION = "highest"
+
+
+def dtype_name(dtype) -> str:
+    """``"float64"`` or ``"float32"``; anything else is refused with the reason."""
+    try:
+        name = np.dtype(dtype).name
+    except TypeError:
+        name = str(dtype)
+    if name not in DTYPES:
+        raise ValueError(f"matcalc checks float32 or float64 arrays, got {name}")
+    return name
+
+
+@dataclasses.dataclass(frozen=True)
+class RunContext:
+    """What a run needs besides the function and the point."""
+
+    dtype: str = "float64"
+    seed: int = 0
+    device: str | None = None  # a platform name ("cpu", "gpu"); None: JAX's default device
+    matmul_precision: str = MATMUL_PRECISION
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "dtype", dtype_name(self.dtype))
+
+    @classmethod
+    def for_arrays(cls, arrays: Iterable, **options) -> RunContext:
+        """float64 when any input is float64 (NumPy float64 arrays and Python floats are), else float32."""
+        x64 = any(np.asarray(a).dtype in (np.float64, np.complex128) for a in arrays)
+        return cls("float64" if x64 else "float32", **options)
+
+    @property
+    def x64(self) -> bool:
+        return self.dtype == "float64"
+
+    @property
+    def key(self) -> jax.Array:
+        with jax.enable_x64(self.x64):
+            return jax.random.PRNGKey(self.seed)
+
+    def key_for(self, name: str) -> jax.Array:
+        """The key of one named draw (``"arg/X"``, ``"tangent/X"``, ...)."""
+        return key_for(self.key, name)
+
+    def resolved_device(self) -> jax.Device | None:
+        if self.device is None:
+            return None
+        try:
+            return jax.devices(self.device)[0]
+        except RuntimeError as err:
+            raise RuntimeError(f"no {self.device!r} device available to JAX ({err}); try --device cpu") from None
+
+    @property
+    def platform(self) -> str:
+        return (self.resolved_device() or jax.devices()[0]).platform
+
+    @contextlib.contextmanager
+    def scope(self) -> Iterator[RunContext]:
+        """x64 on or off, the matmul precision and the device, all scoped to the block."""
+        with contextlib.ExitStack() as stack:
+            stack.enter_context(jax.enable_x64(self.x64))
+            stack.enter_context(jax.default_matmul_precision(self.matmul_precision))
+            device = self.resolved_device()
+            if device is not None:
+                stack.enter_context(jax.default_device(device))
+            yield self
+
+    def run(self, work: Callable[[], T]) -> T:
+        """``work()`` inside the scope, surviving a JAX cache bug once.
+
+        JAX 0.10 can hand an executable compiled in one x64 mode an argument converted in the
+        other (seen with functions closing over NumPy float64 constants, checked in float64 and
+        then in float32): XLA refuses it with RuntimeProgramInputMismatch. Clearing JAX's caches
+        and running again is correct and only costs recompilation, so it is done once, then re-raised.
+        """
+        for attempt in (1, 2):
+            try:
+                with self.scope():
+                    return work()
+            except jax.errors.JaxRuntimeError as err:
+                if attempt == 2 or "RuntimeProgramInputMismatch" not in str(err):
+                    raise
+                jax.clear_caches()
+        raise AssertionError("unreachable")
