@@ -24,7 +24,9 @@ def test_identity_at_size_one(identity_id):
     """Every dimension 1: the degenerate sizes that broadcasting bugs hide in."""
     record = matcalc.get(identity_id)
     ones = {d: 1 for arg in record.args.values() for d in arg.shape.split() if not d.isdigit()}
-    result = matcalc.verify(record, dims=ones, seed=seed_for(identity_id))
+    # An erratum's printed form is checked at the default sizes: a transposed term can coincide
+    # with the truth at size 1, which says nothing about the claim.
+    result = matcalc.verify(record, dims=ones, seed=seed_for(identity_id), check_printed=False)
     assert result.ok, str(result)
 
 

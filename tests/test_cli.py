@@ -26,8 +26,14 @@ def test_list_text_and_family_prefix(capsys):
     assert "differential.product" in out and "scalar_by_matrix" not in out
 
 
-def test_show_prints_formula_layout_sources_and_example(capsys):
+def test_show_prints_the_recorded_verification_at_once(capsys):
     assert cli.main(["show", "vector_by_matrix.AXb"]) == 0
+    out = capsys.readouterr().out
+    assert "verified: passed" in out and "(recorded" in out, "the recorded run is stale: run `make docs`"
+
+
+def test_show_prints_formula_layout_sources_and_example(capsys):
+    assert cli.main(["show", "vector_by_matrix.AXb", "--verify"]) == 0
     out = capsys.readouterr().out
     for word in ("formula", "layout", "J[i, j, k]", "sources", "worked example", "closed form", "jax.jacrev",
                  "relative error", "verified: passed", "jacrev", "fd"):

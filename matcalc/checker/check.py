@@ -58,6 +58,9 @@ def _checked(
     atol=None,
     seed: int = 0,
     tangents=None,
+    references: Sequence[str] | None = None,
+    exclude: Sequence[str] = (),
+    max_dense: float | None = None,
 ) -> CheckResult:
     if not args:
         raise InputError("pass the point to check at: check_gradient(f, grad, x, ...)")
@@ -77,10 +80,13 @@ def _checked(
     def work() -> CheckResult:
         jargs = tuple(jnp.asarray(a) for a in arrays)
         jtangents = _tangents(tangents, jargs, domains, context) if kind.varies_many else ()
-        candidate = closed(*jargs, *jtangents) if callable(closed) else closed
         problem = Problem(f, jargs, kind, argnums, domains, context.key_for("references"), jtangents)
         label = getattr(closed, "__name__", "closed form")
-        return compare(problem, candidate, context, layout=layout, rtol=rtol, atol=atol or 0.0, label=label)
+        chosen = [n for n in (references or kind.reference_names()) if n not in exclude]
+        if not chosen:
+            raise InputError(f"no reference left to check against: references={references}, exclude={list(exclude)}")
+        return compare(problem, closed, context, layout=layout, references=chosen, rtol=rtol, atol=atol or 0.0,
+                       label=label, max_dense=max_dense)
 
     return context.run(work)
 
@@ -104,34 +110,41 @@ def _tangents(tangents, args, domains, context: RunContext) -> tuple[Array, ...]
 
 
 def check_gradient(f: Callable, grad: Callable | Array, *args, argnum: int = 0, domain="general",
-                   rtol: float | None = None, atol: float | None = None, seed: int = 0) -> CheckResult:
-    """Check ``grad(*args)`` (shaped like ``args[argnum]``) against the gradient of scalar ``f``."""
-    return _checked(Kind.GRADIENT, f, grad, args, argnum=argnum, domain=domain, rtol=rtol, atol=atol, seed=seed)
+                   rtol: float | None = None, atol: float | None = None, seed: int = 0,
+                   **options) -> CheckResult:
+    """Check ``grad(*args)`` (shaped like ``args[argnum]``) against the gradient of scalar ``f``.
+
+    Options of every ``check_*``: ``references`` (the names to run; default all of the kind),
+    ``exclude`` (names to drop), ``max_dense`` (the size budget of full references, in elements).
+    """
+    return _checked(Kind.GRADIENT, f, grad, args, argnum=argnum, domain=domain, rtol=rtol, atol=atol, seed=seed,
+                    **options)
 
 
 def check_jacobian(f: Callable, jac: Callable | Array, *args, argnum: int = 0, layout: str = "jax",
                    domain="general", rtol: float | None = None, atol: float | None = None,
-                   seed: int = 0) -> CheckResult:
-    """Check ``jac(*args)``, in ``layout``, against the Jacobian of ``f`` by ``args[argnum]``."""
+                   seed: int = 0, **options) -> CheckResult:
+    """Check ``jac(*args)``, in ``layout`` (or a structured operator), against the Jacobian of ``f``
+    by ``args[argnum]``."""
     return _checked(Kind.JACOBIAN, f, jac, args, argnum=argnum, layout=layout, domain=domain,
-                    rtol=rtol, atol=atol, seed=seed)
+                    rtol=rtol, atol=atol, seed=seed, **options)
 
 
 def check_hessian(f: Callable, hess: Callable | Array, *args, argnum: int = 0, layout: str = "jax",
                   domain="general", rtol: float | None = None, atol: float | None = None,
-                  seed: int = 0) -> CheckResult:
+                  seed: int = 0, **options) -> CheckResult:
     """Check ``hess(*args)`` (``in + in`` in the ``jax`` layout) against the Hessian of scalar ``f``."""
     return _checked(Kind.HESSIAN, f, hess, args, argnum=argnum, layout=layout, domain=domain,
-                    rtol=rtol, atol=atol, seed=seed)
+                    rtol=rtol, atol=atol, seed=seed, **options)
 
 
 def check_differential(f: Callable, df: Callable | Array, args: Sequence, tangents: Sequence | None = None, *,
                        domain="general", rtol: float | None = None, atol: float | None = None,
-                       seed: int = 0) -> CheckResult:
+                       seed: int = 0, **options) -> CheckResult:
     """Check ``df(*args, *tangents)`` against dF, the JVP of ``f`` at ``args`` along ``tangents``.
 
     Tangents are sampled from the domains when not given (one per argument; pass zeros for an
     argument held constant).
     """
     return _checked(Kind.DIFFERENTIAL, f, df, tuple(args), domain=domain, rtol=rtol, atol=atol,
-                    seed=seed, tangents=tangents)
+                    seed=seed, tangents=tangents, **options)

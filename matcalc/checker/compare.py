@@ -7,18 +7,27 @@ each reference the problem's kind names, applies the tolerances and, when someth
 
 from __future__ import annotations
 
+import contextlib
+import math
 import time
 from collections.abc import Sequence
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
-from matcalc.checker.diagnosis import diagnose
+from matcalc.checker.diagnosis import diagnose, diagnose_probes
+from matcalc.checker.errors import InputError
+from matcalc.checker.program import run_program
 from matcalc.checker.result import CheckResult
 from matcalc.checker.tolerance import default_rtol, reference_rtol
-from matcalc.references.problem import Comparison, Problem, norm
+from matcalc.references.problem import Comparison, Problem, is_operator, norm
 from matcalc.vocabulary.context import RunContext, dtype_name
 from matcalc.vocabulary.layout import Layout, expected_shape, resolve_layout, to_jax
+
+
+# Full references run while what they materialize stays under this many elements (256 MiB in float64).
+DEFAULT_MAX_DENSE = 2**25
 
 
 def compare(
@@ -34,37 +43,69 @@ def compare(
     arg_names: Sequence[str] | None = None,
     real_analytic: bool = False,
     sources: tuple[str, ...] = (),
+    max_dense: float | None = None,
 ) -> CheckResult:
-    """Check ``candidate`` (the closed form's value, in ``layout``) against the problem's references.
+    """Check ``candidate`` against the problem's references.
 
-    By default all references of the kind; ``real_analytic`` adds the complex-step reference.
+    ``candidate`` is the closed form (a callable with the problem's arguments, then its tangents),
+    traced into one program with the autodiff references, or its value in ``layout``. By default
+    all references of the kind; ``real_analytic`` adds the complex-step reference. A reference
+    that would materialize more than ``max_dense`` elements (default ``DEFAULT_MAX_DENSE``; 0 for
+    probes only, ``math.inf`` for every reference) is skipped and listed as such: the probes (jvp,
+    vjp, fd along random tangents) cost a few evaluations of f at any size.
     """
     start = time.perf_counter()
     kind, layout = problem.kind, resolve_layout(layout)
     dtype = dtype_name(problem.x.dtype)
     out_shape, in_shape = kind.layout_shapes(problem)
     want = expected_shape(layout, out_shape, in_shape)
-    raw = np.asarray(candidate)
     conditioning = max((d.conditioning(a) for d, a in zip(problem.domains, problem.args)), default=1.0)
     tol = default_rtol(dtype, conditioning) if rtol is None else float(rtol)
-    names = list(references or kind.reference_names(real_analytic))
-    comparators = {name: kind.reference(name) for name in names}
+    out_size, in_size = math.prod(out_shape), math.prod(in_shape)
+    budget = DEFAULT_MAX_DENSE if max_dense is None else max_dense
+    requested = list(references or kind.reference_names(real_analytic))
+    skipped = {}
+    for name in requested:
+        elements = getattr(kind.reference(name), "dense_elements", None)
+        if elements is not None and elements(out_size, in_size) > budget:
+            skipped[name] = (f"size: it materializes {elements(out_size, in_size):.1e} elements, over "
+                             f"max_dense={budget:.1e}; the probes below check the same derivative")
+    names = [n for n in requested if n not in skipped]
+    separate = [n for n in names if getattr(kind.reference(n), "independent_of_autodiff", False)]
+    fused = [n for n in names if n not in separate]
 
+    closed_form = candidate if callable(candidate) else None
+    given = None if closed_form else candidate if is_operator(candidate) else jnp.asarray(candidate)
+    with _memory_guard(names, out_shape, in_shape, budget):
+        outputs = run_program(problem, closed_form, given, layout, fused)
+    operator = is_operator(outputs["raw"])
+    raw = outputs["raw"] if operator else np.asarray(outputs["raw"])
     errors = {name: float("inf") for name in names}
     tolerances = {name: tol for name in names}
     worst = None
-    well_formed = raw.shape == tuple(want) and bool(np.all(np.isfinite(raw)))
+    well_formed = "comparisons" in outputs and (operator or bool(np.all(np.isfinite(raw))))
     if well_formed:
-        cand = to_jax(jnp.asarray(raw, problem.x.dtype), layout, out_shape, in_shape)
-        magnitude = kind.magnitude(problem)
+        cand = raw if operator else to_jax(jnp.asarray(raw, problem.x.dtype), layout, out_shape, in_shape)
+        magnitude = norm(outputs["magnitude"])
+        comparisons = {name: Comparison(*outputs["comparisons"][name]) for name in fused}
+        with _memory_guard(separate, out_shape, in_shape, budget):
+            comparisons.update({name: kind.reference(name)(problem, cand) for name in separate})
         for name in names:
-            comparison = comparators[name](problem, cand)
-            scale = max(norm(comparison.reference), comparison.scale, magnitude)
+            comparison = comparisons[name]
+            scale = max(norm(comparison.reference), norm(comparison.scale), magnitude)
             errors[name] = _relative_error(comparison, atol, scale)
-            tolerances[name] = reference_rtol(tol, comparison.error_estimate / scale if scale > 0 else 0.0)
+            tolerances[name] = reference_rtol(tol, norm(comparison.error) / scale if scale > 0 else 0.0)
     ok = all(errors[n] <= tolerances[n] for n in names)
     diagnosis = None
-    if not ok:
+    if not ok and operator and (tuple(raw.out_shape), tuple(raw.in_shape)) != (tuple(out_shape), tuple(in_shape)):
+        diagnosis = (f"wrong shape: the operator maps in {tuple(raw.in_shape)} to out {tuple(raw.out_shape)}, "
+                     f"but the derivative maps in {tuple(in_shape)} to out {tuple(out_shape)}")
+    elif not ok and (kind.truth_elements(out_size, in_size) > budget or out_size * in_size > budget):
+        diagnosis = diagnose_probes(problem, raw if operator or not well_formed else cand, tol) if well_formed else (
+            f"wrong shape {raw.shape}: layout {layout.value!r} expects {tuple(want)}")
+    elif not ok:
+        if operator:
+            raw = np.asarray(raw.as_dense(layout))
         truth = kind.truth(problem)
         truth = np.asarray(problem.project(truth) if kind.projectable else truth)
         # Compare like with like: on a structured domain only the projected part is meaningful.
@@ -72,7 +113,7 @@ def compare(
         if kind.projectable and layout is Layout.JAX and well_formed:
             shown = np.asarray(problem.project(jnp.asarray(raw, problem.x.dtype)))
         diagnosis = diagnose(shown, truth, layout, out_shape, in_shape, tol)
-        if raw.shape == tuple(want):
+        if raw.shape == tuple(want) and not np.iscomplexobj(raw):
             worst = _worst_entry(np.asarray(to_jax(raw, layout, out_shape, in_shape)), truth)
     names_ = list(arg_names) if arg_names else [f"arg{i}" for i in range(len(problem.args))]
     return CheckResult(
@@ -84,7 +125,7 @@ def compare(
         kind=kind.value,
         layout=layout.value,
         expected_shape=tuple(want),
-        shape=raw.shape,
+        shape=(tuple(raw.out_shape) + tuple(raw.in_shape)) if is_operator(raw) else raw.shape,
         dtype=dtype,
         seed=context.seed,
         domain=", ".join(f"{n}: {d.name}" for n, d in zip(names_, problem.domains)),
@@ -94,7 +135,22 @@ def compare(
         seconds=time.perf_counter() - start,
         device=context.platform,
         matmul_precision=context.matmul_precision,
+        skipped=skipped,
     )
+
+
+@contextlib.contextmanager
+def _memory_guard(names, out_shape, in_shape, budget):
+    """Running out of memory is the user's size, not matcalc's crash: say which references and size."""
+    try:
+        yield
+    except jax.errors.JaxRuntimeError as err:
+        if "RESOURCE_EXHAUSTED" not in str(err):
+            raise
+        raise InputError(
+            f"out of memory in the references {list(names)} for a derivative of out {tuple(out_shape)} by "
+            f"in {tuple(in_shape)}: pass a smaller max_dense (now {budget:.1e} elements) so that only "
+            "matrix-free probes run, or use smaller inputs") from None
 
 
 def _relative_error(c: Comparison, atol: float, scale: float) -> float:

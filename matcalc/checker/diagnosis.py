@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -85,6 +86,11 @@ def diagnose(raw: np.ndarray, truth: np.ndarray, layout: Layout, out_shape: Shap
     """
     threshold = DIAGNOSIS_FACTOR * tol
     raw, truth = np.asarray(raw), np.asarray(truth)
+    if np.iscomplexobj(raw) and not np.iscomplexobj(truth):
+        imaginary = float(np.linalg.norm(raw.imag)) / max(float(np.linalg.norm(raw)), 1e-300)
+        real_part = diagnose(raw.real, truth, layout, out_shape, in_shape, tol)
+        return (f"complex: the candidate has an imaginary part (relative size {imaginary:.2e}) where the "
+                f"derivative of a real function at a real point is real; its real part: {real_part}")
     layout = Layout(layout)
     want = expected_shape(layout, out_shape, in_shape)
     prefix = ""
@@ -142,3 +148,39 @@ def _relative_distance(raw, truth, layout, out_shape, in_shape) -> float | None:
     if declared.shape != raw.shape:
         return None
     return float(np.linalg.norm(raw - declared) / max(np.linalg.norm(declared), 1e-300))
+
+
+def diagnose_probes(problem, candidate, tol: float) -> str:
+    """How a candidate is wrong, from probes alone, when the dense truth is over the size budget.
+
+    The candidate's action on random tangents is compared with the truth's action on the same
+    tangents (a JVP each) and, for a square matrix input, on their transposes; the best scale factor
+    is fitted as for the dense diagnosis.
+    """
+    from matcalc.references.problem import apply  # the probes' arithmetic, shared with the references
+
+    g, x, _ = problem.kind.fd_line(problem.f, problem.argnums[0], problem.args, problem.tangents, None)
+    v = problem.directions("diagnosis")
+    push = lambda directions: np.asarray(jax.vmap(lambda vk: jax.jvp(g, (x,), (vk,))[1])(directions))  # noqa: E731
+    got = np.asarray(apply(candidate, v))
+    hypotheses = [(None, push(v))]
+    if x.ndim == 2 and x.shape[0] == x.shape[1]:
+        hypotheses.append(("transposed", push(jnp.swapaxes(v, -1, -2))))
+    threshold = DIAGNOSIS_FACTOR * tol
+    got_norm = float(np.linalg.norm(got))
+    if got_norm == 0.0:
+        return "unrelated: the candidate maps every probe to zero where the truth does not (from probes)"
+    for relation, h in hypotheses:
+        hh = float(np.vdot(h, h))
+        if hh == 0.0:
+            continue
+        alpha = float(np.vdot(h, got)) / hh
+        if np.linalg.norm(got - alpha * h) > threshold * got_norm:
+            continue
+        scale = _scale_words(alpha, tol)
+        if relation is None and scale is None:
+            return "matches the truth on the probes: the disagreement is with a reference (see errors)"
+        words = " and ".join(w for w in (relation, scale) if w)
+        return f"{words}: the closed form acts on random tangents as the truth {_explain(relation, scale)} (from probes)"
+    return ("unrelated: no sign, scale or transpose of the truth matches its action on random tangents "
+            "(from probes: the dense derivative is over the size budget, so layouts were not tried)")

@@ -35,6 +35,7 @@ class CheckResult:
     matmul_precision: str = "highest"
     status: str = "verified"  # a catalog record's status: verified, erratum or convention
     printed: CheckResult | None = None  # an erratum's printed form, checked beside the corrected one
+    skipped: dict[str, str] = dataclasses.field(default_factory=dict)  # reference -> why it did not run
 
     def __bool__(self) -> bool:
         return self.ok
@@ -63,6 +64,7 @@ class CheckResult:
             "device": self.device,
             "matmul_precision": self.matmul_precision,
             "status": self.status,
+            "skipped": self.skipped,
             **({"printed": {"errors": {k: num(v) for k, v in self.printed.errors.items()},
                             "diagnosis": self.printed.diagnosis}} if self.printed else {}),
         }
@@ -81,6 +83,8 @@ class CheckResult:
         for name, err in self.errors.items():
             tol = self.tolerances[name]
             lines.append(f"  {name:<14}{err:>12.2e}{tol:>12.2e}  {'yes' if err <= tol else 'NO'}")
+        for name, why in self.skipped.items():
+            lines.append(f"  {name:<14}{'skipped':>12}{'':>12}  ({why})")
         if self.worst is not None:
             index, got, want = self.worst
             lines.append(f"  worst entry {list(index)}: closed form {got:.6g}, reference {want:.6g}")

@@ -6,12 +6,19 @@ import argparse
 import json
 import sys
 
-import numpy as np
 from collections.abc import Sequence
+from pathlib import Path
 
+import numpy as np
+
+from matcalc.frontends.cache import enable_compilation_cache
 from matcalc.vocabulary.catalog import catalog, get, select
 from matcalc.vocabulary.records import Identity
 from matcalc.checker.result import CheckResult
+
+
+# The recorded verification run, beside the package in a source checkout (what `make docs` writes).
+RECORDED_RUN = Path(__file__).resolve().parents[2] / "docs" / "verification.json"
 
 
 def _shapes(record: Identity) -> str:
@@ -34,16 +41,34 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    from matcalc.frontends.docs import format_errors, load_run, record_hash, verify_record
     from matcalc.frontends.explain import describe, worked_example
-
-    from matcalc.frontends.docs import format_errors, record_run
 
     record = get(args.id)
     print(describe(record))
-    run = record_run([record], seed=args.seed)
-    print(f"  verified: {format_errors(record, run['results'][record.id])} (seed {args.seed}, now)")
+    if args.verify:
+        print(f"  verified: {format_errors(record, verify_record(record))} (now)")
+    else:
+        entry = load_run(RECORDED_RUN).get("results", {}).get(record.id)
+        if entry is None or entry.get("hash") != record_hash(record):
+            print("  verified: no recorded verification of this definition; run with --verify")
+        else:
+            print(f"  verified: {format_errors(record, entry)} (recorded, {entry['environment']})")
     print()
     print(worked_example(record, seed=args.seed, dtype=args.dtype))
+    return 0
+
+
+def cmd_cookbook(args: argparse.Namespace) -> int:
+    from matcalc.frontends.cookbook import format_listing, to_json
+    from matcalc.vocabulary.catalog import displays
+
+    chosen = displays(args.eq)
+    if args.json:
+        json.dump(to_json(chosen), sys.stdout, indent=2, ensure_ascii=False)
+        print()
+    else:
+        print(format_listing(chosen))
     return 0
 
 
@@ -106,14 +131,13 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from matcalc.frontends.docs import write_docs
 
     records = catalog()
-    run = write_docs(records, Path(args.out), verify_now=not args.no_verify,
+    run = write_docs(records, Path(args.out), verify_now=not args.no_verify, force=args.force,
                      progress=_progress(len(records) * 2))
-    failed = [i for i, per in run.get("results", {}).items() if not all(d["ok"] for d in per.values())]
+    failed = [i for i, entry in run.get("results", {}).items()
+              if not all(entry.get(d, {}).get("ok") for d in ("float64", "float32"))]
     print(f"wrote {args.out}/catalog.md: {len(records)} identities" + (f"; FAILED: {failed}" if failed else ""))
     return 1 if failed else 0
 
@@ -176,22 +200,35 @@ def cmd_fd_study(args: argparse.Namespace) -> int:
     return 0
 
 
+NO_CACHE_HELP = "do not use matcalc's persistent JAX compilation cache (also: MATCALC_NO_CACHE=1)"
+
+
 def build_parser() -> argparse.ArgumentParser:
+    # --no-cache is global, and accepted after the command too (there, SUPPRESS keeps the global value).
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--no-cache", action="store_true", default=argparse.SUPPRESS, help=NO_CACHE_HELP)
     parser = argparse.ArgumentParser(prog="matcalc", description="A verified matrix-calculus reference for JAX.")
+    parser.add_argument("--no-cache", action="store_true", default=False, help=NO_CACHE_HELP)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("list", help="list identities: id, kind, layout, shapes, sources")
+    p = sub.add_parser("list", parents=[common], help="list identities: id, kind, layout, shapes, sources")
     p.add_argument("ids", nargs="*", help="ids or family prefixes (default: all)")
     p.add_argument("--json", action="store_true", help="print a JSON array")
     p.set_defaults(run=cmd_list)
 
-    p = sub.add_parser("show", help="one identity: formula, layout, shapes, conditions, sources, example")
+    p = sub.add_parser("show", parents=[common], help="one identity: formula, layout, shapes, conditions, sources, example")
     p.add_argument("id")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--dtype", choices=("float64", "float32"), default="float64")
+    p.add_argument("--verify", action="store_true", help="verify now instead of showing the recorded run")
     p.set_defaults(run=cmd_show)
 
-    p = sub.add_parser("verify", help="verify identities against jacrev, jacfwd, jvp/vjp, hessian, FD")
+    p = sub.add_parser("cookbook", help="the Matrix Cookbook's Section 2, display by display: status and records")
+    p.add_argument("eq", nargs="*", help="equation labels such as 92 or 'after 32' (default: all)")
+    p.add_argument("--json", action="store_true", help="print a JSON array of {eq, status, records, note}")
+    p.set_defaults(run=cmd_cookbook)
+
+    p = sub.add_parser("verify", parents=[common], help="verify identities against jacrev, jacfwd, jvp/vjp, hessian, FD")
     p.add_argument("ids", nargs="*", help="ids or family prefixes (default: all)")
     p.add_argument("--all", action="store_true", help="the whole catalog")
     p.add_argument("--dtype", choices=("float32", "float64", "both"), default="float64")
@@ -200,7 +237,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", metavar="FILE", help="write results and a summary as JSON")
     p.set_defaults(run=cmd_verify)
 
-    p = sub.add_parser("check", help="check your own derivative: matcalc check mod:f mod:grad --shape 3x4")
+    p = sub.add_parser("check", parents=[common], help="check your own derivative: matcalc check mod:f mod:grad --shape 3x4")
     p.add_argument("function", help="MODULE:NAME of f")
     p.add_argument("derivative", help="MODULE:NAME of your closed form (same arguments as f)")
     p.add_argument("--kind", choices=("gradient", "jacobian", "hessian", "differential"), default="gradient")
@@ -212,18 +249,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(run=cmd_check)
 
-    p = sub.add_parser("docs", help="verify the catalog and write docs/catalog.md from the records")
+    p = sub.add_parser("docs", parents=[common], help="verify the catalog and write docs/catalog.md from the records")
     p.add_argument("--out", default="docs", help="folder for catalog.md and verification.json")
     p.add_argument("--no-verify", action="store_true", help="re-render from the recorded verification run")
+    p.add_argument("--force", action="store_true", help="re-verify every record, not only the changed ones")
     p.set_defaults(run=cmd_docs)
 
-    p = sub.add_parser("swell", help="expression swell: symbolic derivative size vs jax.grad's jaxpr, by depth")
+    p = sub.add_parser("swell", parents=[common], help="expression swell: symbolic derivative size vs jax.grad's jaxpr, by depth")
     p.add_argument("--family", action="append", help="product, composition or chain (repeatable)")
     p.add_argument("--depth", type=int, default=8, help="largest nesting depth (default 8)")
     p.add_argument("--plot", metavar="PNG", help="write a log-scale plot of the sizes")
     p.set_defaults(run=cmd_swell)
 
-    p = sub.add_parser("fd-study", help="finite-difference error against the step h, per method, on one identity")
+    p = sub.add_parser("fd-study", parents=[common], help="finite-difference error against the step h, per method, on one identity")
     p.add_argument("id")
     p.add_argument("--dtype", choices=("float64", "float32"), default="float64")
     p.add_argument("--plot", metavar="PNG", help="write a log-log plot of the error curves")
@@ -234,6 +272,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    enable_compilation_cache(disabled=args.no_cache)  # before anything compiles
     try:
         return args.run(args)
     except (KeyError, ValueError, RuntimeError, ImportError, AttributeError) as err:

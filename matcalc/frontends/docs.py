@@ -1,15 +1,17 @@
-"""Generate ``docs/catalog.md`` from the records and a recorded verification run.
+"""Generate ``docs/catalog.md`` and ``docs/cookbook.md`` from the records and a recorded verification run.
 
-The page is a pure function of the records and the recorded run (``docs/verification.json``), so
-a test can regenerate it and compare: the catalog cannot drift from the code. The error figures
-come from the recorded run, which says when, where and with what it was made.
+The pages are pure functions of the records and the recorded run (``docs/verification.json``), so a
+test can regenerate them and compare: the catalog cannot drift from the code. The run keeps, per
+record, a content hash of its definition, the environment it was verified in and its errors rounded
+to one significant digit. ``make docs`` re-verifies only records whose hash changed (or all, with
+``--force``), so adding one record rewrites only that record's lines.
 """
 
 from __future__ import annotations
 
-import datetime
+import hashlib
+import inspect
 import json
-import platform
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
@@ -17,41 +19,70 @@ import jax
 
 from matcalc.checker.result import CheckResult
 from matcalc.checker.verify import verify
-from matcalc.vocabulary.context import MATMUL_PRECISION
+from matcalc.vocabulary.context import DTYPES, MATMUL_PRECISION
 from matcalc.vocabulary.records import Identity
 from matcalc.vocabulary.sampling import record_dims
 
-DTYPES = ("float64", "float32")
+SEED = 0
 
 
-def record_run(records: Iterable[Identity], *, seed: int = 0,
-               progress: Callable[[CheckResult], None] | None = None) -> dict:
-    """Verify every record in both dtypes; return the errors with when and where it ran."""
-    results: dict[str, dict[str, dict]] = {}
-    for record in records:
-        for dtype in DTYPES:
-            result = verify(record, dtype=dtype, seed=seed)
-            if progress:
-                progress(result)
-            results.setdefault(record.id, {})[dtype] = {"ok": result.ok, "errors": result.errors}
+def _code(fn: Callable) -> str:
+    """A function's source (the lines that define it), else its bytecode and constants."""
+    try:
+        return inspect.getsource(fn)
+    except (OSError, TypeError):
+        code = getattr(fn, "__code__", None)
+        return repr((code.co_code, code.co_consts, code.co_names)) if code else repr(fn)
+
+
+def record_hash(record: Identity) -> str:
+    """A content hash of everything that defines the record: change any of it and it is re-verified."""
+    definition = dict(record.to_json(), dims=dict(record.dims), real_analytic=record.real_analytic,
+                      convention=record.convention, f=_code(record.f), closed_form=_code(record.closed_form))
+    if record.erratum is not None:
+        e = record.erratum
+        definition["erratum"] = [e.kind, e.printed_latex, e.diagnosis, e.explanation, e.condition, e.holds_in,
+                                 _code(e.printed)]
+    return hashlib.sha256(json.dumps(definition, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def _rounded(errors: dict[str, float]) -> dict[str, float | str]:
+    """One significant digit: stable across machines and runs, still telling 1e-16 from 1e-9."""
+    return {k: float(f"{v:.0e}") if v == v and v != float("inf") else str(v) for k, v in errors.items()}
+
+
+def verify_record(record: Identity, progress: Callable[[CheckResult], None] | None = None) -> dict:
+    """The recorded entry of one record: its hash, environment, and per-dtype outcome and errors."""
     device = jax.devices()[0]
-    return {
-        "meta": {
-            "date": datetime.date.today().isoformat(),
-            "jax": jax.__version__,
-            "device": f"{device.platform} ({device.device_kind})",
-            "machine": f"{platform.system()} {platform.machine()}, Python {platform.python_version()}",
-            "seed": seed,
-            "matmul_precision": MATMUL_PRECISION,
-        },
-        "results": results,
-    }
+    entry: dict = {"hash": record_hash(record), "environment": f"JAX {jax.__version__}, {device.platform}"}
+    for dtype in DTYPES:
+        result = verify(record, dtype=dtype, seed=SEED)
+        if progress:
+            progress(result)
+        entry[dtype] = {"ok": result.ok, "errors": _rounded(result.errors)}
+        if result.printed is not None:
+            entry[dtype]["printed"] = {"errors": _rounded(result.printed.errors), "diagnosis": result.printed.diagnosis}
+    return entry
+
+
+def record_run(records: Iterable[Identity], previous: dict | None = None, *, force: bool = False,
+               progress: Callable[[CheckResult], None] | None = None) -> dict:
+    """The run for ``records``: entries whose hash is unchanged are kept, the others verified now."""
+    kept = (previous or {}).get("results", {})
+    results = {}
+    for record in records:
+        old = kept.get(record.id)
+        fresh = old is not None and not force and old.get("hash") == record_hash(record)
+        results[record.id] = old if fresh else verify_record(record, progress)
+    return {"meta": {"seed": SEED, "matmul_precision": MATMUL_PRECISION}, "results": results}
 
 
 def section_of(record: Identity) -> str:
-    """The seed section a record belongs to: its first seed source (else its first source)."""
+    """The seed section a record belongs to (its first seed source), else its Cookbook subsection."""
     seeds = [s for s in record.sources if s.work == "seed"]
-    return (seeds or list(record.sources))[0].where
+    if seeds:
+        return seeds[0].where
+    return f"Matrix Cookbook, Section 2: {record.id.split('.')[1]}"
 
 
 def _anchor(text: str) -> str:
@@ -79,7 +110,7 @@ def _errors(record: Identity, run: dict) -> str:
 
 
 def format_errors(record: Identity, recorded: dict) -> str:
-    """"passed; relative error float64 / float32: jacrev 1e-16 / 2e-8, ..." from {dtype: {ok, errors}}."""
+    """"passed; relative error float64 / float32: jacrev 1e-16 / 2e-8, ..." from a recorded entry."""
     cells = []
     for ref in record.kind.reference_names(record.real_analytic):
         figures = []
@@ -117,6 +148,7 @@ def render_catalog(records: Sequence[Identity], run: dict) -> str:
     for record in records:
         sections.setdefault(section_of(record), []).append(record)
     meta = run.get("meta", {})
+    environments = sorted({e.get("environment", "?") for e in run.get("results", {}).values()})
     lines = [
         "# The matcalc catalog",
         "",
@@ -124,9 +156,9 @@ def render_catalog(records: Sequence[Identity], run: dict) -> str:
         "",
         f"{len(records)} identities, each verified in float64 and float32 against the references of its kind "
         "(see the README). Errors are relative Frobenius-norm errors of the closed form against each reference, "
-        f"from the verification run of {meta.get('date', '?')} with JAX {meta.get('jax', '?')} on "
-        f"{meta.get('device', '?')}, {meta.get('machine', '?')}, seed {meta.get('seed', '?')}, "
-        f"matmul precision {meta.get('matmul_precision', '?')}. Default sizes are shown in parentheses.",
+        f"rounded to one significant digit, as recorded in docs/verification.json ({'; '.join(environments)}; "
+        f"seed {meta.get('seed', '?')}, matmul precision {meta.get('matmul_precision', '?')}). "
+        "Default sizes are shown in parentheses.",
         "",
         "## Contents",
         "",
@@ -144,15 +176,19 @@ def load_run(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
-def write_docs(records: Sequence[Identity], docs_dir: Path, *, verify_now: bool,
+def write_docs(records: Sequence[Identity], docs_dir: Path, *, verify_now: bool, force: bool = False,
                progress: Callable[[CheckResult], None] | None = None) -> dict:
-    """Write ``catalog.md`` (and, with ``verify_now``, a fresh ``verification.json``)."""
+    """Write ``catalog.md`` and ``cookbook.md``; with ``verify_now``, first bring ``verification.json``
+    up to date (re-verifying changed records only, or all with ``force``)."""
+    from matcalc.frontends.cookbook import render_cookbook
+    from matcalc.vocabulary.catalog import coverage
+
     docs_dir.mkdir(parents=True, exist_ok=True)
     run_path = docs_dir / "verification.json"
+    run = load_run(run_path)
     if verify_now:
-        run = record_run(records, progress=progress)
+        run = record_run(records, run, force=force, progress=progress)
         run_path.write_text(json.dumps(run, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    else:
-        run = load_run(run_path)
     (docs_dir / "catalog.md").write_text(render_catalog(records, run), encoding="utf-8")
+    (docs_dir / "cookbook.md").write_text(render_cookbook(coverage(), records, run), encoding="utf-8")
     return run

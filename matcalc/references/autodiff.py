@@ -14,18 +14,41 @@ from collections.abc import Callable
 import jax
 import jax.numpy as jnp
 
-from matcalc.references.problem import Comparison, Problem, apply, norm
+from matcalc.references.problem import Comparison, Problem, apply, pull, traced_norm
 
 Array = jax.Array
 Reference = Callable[[Problem, Array], Comparison]
 
 
-def full(transform: Callable) -> Reference:
-    """The whole derivative by ``transform`` (jax.grad, jax.jacrev, ...), compared after projection."""
+# What a full reference materializes, in elements, for a derivative of out_size outputs by in_size
+# inputs: the result, and the identity basis it pushes (jacfwd) or pulls (jacrev) through f.
+def GRAD_ELEMENTS(out_size: int, in_size: int) -> int:
+    return in_size  # one reverse pass
+
+
+def JACREV_ELEMENTS(out_size: int, in_size: int) -> int:
+    return out_size * in_size + out_size * out_size
+
+
+def JACFWD_ELEMENTS(out_size: int, in_size: int) -> int:
+    return out_size * in_size + in_size * in_size
+
+
+def HESSIAN_ELEMENTS(out_size: int, in_size: int) -> int:
+    return 2 * in_size * in_size
+
+
+def full(transform: Callable, elements: Callable[[int, int], int]) -> Reference:
+    """The whole derivative by ``transform`` (jax.grad, jax.jacrev, ...), compared after projection.
+
+    It needs the candidate dense; ``elements`` says what it materializes, so a check can skip it
+    above its size budget.
+    """
 
     def reference(p: Problem, candidate: Array) -> Comparison:
         return Comparison(p.project(transform(p.f_wrt)(p.x)), p.project(candidate))
 
+    reference.dense_elements = elements
     return reference
 
 
@@ -45,8 +68,7 @@ def vjp_probes(p: Problem, candidate: Array) -> Comparison:
     out, pullback = jax.vjp(p.f_wrt, p.x)
     ybar = p.cotangents("vjp", out.shape, out.dtype)
     (pulled,) = jax.vmap(pullback)(ybar)
-    pushed = jax.vmap(lambda yk: jnp.tensordot(yk, candidate, axes=yk.ndim))(ybar)
-    return Comparison(p.project(pulled), p.project(pushed))
+    return Comparison(p.project(pulled), p.project(pull(candidate, ybar)))
 
 
 def line_jvp(p: Problem, candidate: Array) -> Comparison:
@@ -61,7 +83,7 @@ def line_vjp(p: Problem, candidate: Array) -> Comparison:
     pulled = jax.vmap(pullback)(ybar)  # one stack of cotangents per argument
     inner = sum(jax.vmap(lambda xbar, t=t: jnp.vdot(xbar, t))(xbars) for xbars, t in zip(pulled, p.tangents))
     # <ybar, dF> can cancel to near zero; Cauchy-Schwarz bounds it by |ybar| |dF|.
-    scale = norm(ybar) * norm(jax.jvp(p.f, p.args, p.tangents)[1])
+    scale = traced_norm(ybar) * traced_norm(jax.jvp(p.f, p.args, p.tangents)[1])
     return Comparison(inner, jax.vmap(lambda y: jnp.vdot(y, candidate))(ybar), scale=scale)
 
 

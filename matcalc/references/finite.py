@@ -14,7 +14,7 @@ import jax.numpy as jnp
 
 from matcalc.references import numerical
 from matcalc.references.autodiff import Reference
-from matcalc.references.problem import Comparison, Problem, apply, norm
+from matcalc.references.problem import Comparison, Problem, apply
 
 Array = jax.Array
 
@@ -49,10 +49,12 @@ def finite_difference(method: str) -> Reference:
             v = p64.directions("fd") if p.kind.fd_probes else None
             est = _kernel(p.f, p.kind, p.argnums[0], method)(p64.args, p64.tangents, v)
             if v is None:
-                return Comparison(est.value, cand64, norm(est.error))
+                return Comparison(est.value, cand64, est.error)
             applied = apply(cand64, v)
-            return Comparison(p.kind.fd_project(p64, est.value), p.kind.fd_project(p64, applied), norm(est.error))
+            return Comparison(p.kind.fd_project(p64, est.value), p.kind.fd_project(p64, applied), est.error)
 
+    # Runs on its own (in float64, with its own compiled kernel), never fused with autodiff.
+    reference.independent_of_autodiff = True
     return reference
 
 

@@ -72,18 +72,44 @@ class Problem:
 
 @dataclasses.dataclass(frozen=True)
 class Comparison:
-    """Two arrays that must agree; errors are relative to ``scale`` (default: the reference's norm)."""
+    """Two arrays that must agree; errors are relative to ``scale`` (default: the reference's norm).
+
+    The fields are arrays, so a comparison can be computed inside a jitted program and measured on
+    the host afterwards (``norm``).
+    """
 
     reference: Array
     candidate: Array
-    error_estimate: float = 0.0  # absolute error (norm) the reference itself may carry: finite differences
-    scale: float = 0.0  # a magnitude the error is measured against when larger than the reference's norm
+    error: Array | float = 0.0  # the error the reference itself may carry (finite differences): its norm counts
+    scale: Array | float = 0.0  # a magnitude the error is measured against when larger than the reference's norm
 
 
-def apply(j: Array, v: Array) -> Array:
-    """Contract a JAX-layout derivative's trailing axes with a stack of directions v[k, ...]."""
+def is_operator(j) -> bool:
+    """A structured linear operator (``matcalc.vocabulary.operators``): it applies itself."""
+    return hasattr(j, "mv") and hasattr(j, "rmv")
+
+
+def apply(j, v: Array) -> Array:
+    """A JAX-layout derivative (or an operator) applied to a stack of directions v[k, ...]."""
+    if is_operator(j):
+        return jax.vmap(j.mv)(v)
     axes = tuple(range(j.ndim - (v.ndim - 1), j.ndim))
     return jax.vmap(lambda vk: jnp.tensordot(j, vk, axes=(axes, tuple(range(vk.ndim)))))(v)
+
+
+def pull(j, ybar: Array) -> Array:
+    """A stack of cotangents ybar[k, ...] contracted with the derivative's leading (output) axes."""
+    if is_operator(j):
+        return jax.vmap(j.rmv)(ybar)
+    return jax.vmap(lambda yk: jnp.tensordot(yk, j, axes=yk.ndim))(ybar)
+
+
+def traced_norm(a: Array) -> Array:
+    """``norm`` inside a traced computation: scaled before squaring, 0 for an all-zero array."""
+    a = jnp.abs(a)
+    peak = jnp.max(a) if a.size else jnp.zeros((), a.dtype)
+    safe = jnp.where(peak > 0, peak, 1)
+    return jnp.where(peak > 0, peak * jnp.sqrt(jnp.sum((a / safe) ** 2)), 0)
 
 
 def norm(a) -> float:

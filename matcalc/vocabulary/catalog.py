@@ -6,6 +6,7 @@ import difflib
 import functools
 
 from matcalc.vocabulary.records import Identity
+from matcalc.vocabulary.sources import Display
 
 
 @functools.cache
@@ -45,3 +46,29 @@ def select(ids: list[str] | None = None) -> tuple[Identity, ...]:
             get(wanted)  # raises with suggestions
         chosen.extend(m for m in matches if m not in chosen)
     return tuple(chosen)
+
+
+@functools.cache
+def coverage() -> tuple[Display, ...]:
+    """The Matrix Cookbook's Section 2, display by display: what the catalog made of each."""
+    from identities.cookbook import coverage as cookbook_coverage  # late, as for the records
+
+    displays = cookbook_coverage()
+    ids = {r.id for r in catalog()}
+    for display in displays:
+        missing = [i for i in display.records if i not in ids]
+        if missing:
+            raise ValueError(f"Cookbook display ({display.eq}) names records not in the catalog: {missing}")
+    return displays
+
+
+def displays(labels: list[str] | None = None) -> tuple[Display, ...]:
+    """Displays by label (``"92"``, ``"after 32"``); all when ``labels`` is empty."""
+    if not labels:
+        return coverage()
+    by_label = {d.eq: d for d in coverage()}
+    unknown = [label for label in labels if label not in by_label]
+    if unknown:
+        raise KeyError(f"no Cookbook display {', '.join(map(repr, unknown))}; labels run from '32' to '144', "
+                       "unnumbered ones read 'after N'")
+    return tuple(by_label[label] for label in labels)

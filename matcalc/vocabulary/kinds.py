@@ -20,7 +20,7 @@ import numpy as np
 from matcalc.references import autodiff
 from matcalc.references.autodiff import Reference
 from matcalc.references.finite import COMPLEX_STEP, FD
-from matcalc.references.problem import Problem, key_for, norm
+from matcalc.references.problem import Problem, traced_norm
 from matcalc.vocabulary.layout import Layout
 
 Array = jax.Array
@@ -91,6 +91,10 @@ class Kind:
         """The exact derivative in JAX layout (unprojected), from reverse-mode autodiff."""
         return jax.grad(p.f_wrt)(p.x)
 
+    def truth_elements(self, out_size: int, in_size: int) -> int:
+        """What ``truth`` materializes (the diagnosis needs it dense)."""
+        return autodiff.GRAD_ELEMENTS(out_size, in_size)
+
     def reference_names(self, real_analytic: bool = False) -> tuple[str, ...]:
         names = tuple(self._references)
         return names + ("complex_step",) if real_analytic and self.complex_step else names
@@ -108,9 +112,9 @@ class Kind:
         """Project a derivative's trailing input axes onto the domain's tangent space at x."""
         return p.domain.project(j, p.x)
 
-    def magnitude(self, p: Problem) -> float:
+    def magnitude(self, p: Problem) -> Array:
         """A scale errors are measured against beyond the reference's own norm (0: none)."""
-        return 0.0
+        return jnp.zeros((), p.x.dtype)
 
     def fd_line(self, f: Callable, argnum: int, args: tuple[Array, ...], tangents: tuple[Array, ...],
                 v: Array | None) -> tuple[Callable, Array, Array]:
@@ -147,8 +151,9 @@ class Gradient(Kind):
 
     __slots__ = ()
     name = "gradient"
-    _references = {"grad": autodiff.full(jax.grad), "jacrev": autodiff.full(jax.jacrev),
-                   "jacfwd": autodiff.full(jax.jacfwd), "fd": FD}
+    _references = {"grad": autodiff.full(jax.grad, autodiff.GRAD_ELEMENTS),
+                   "jacrev": autodiff.full(jax.jacrev, autodiff.JACREV_ELEMENTS),
+                   "jacfwd": autodiff.full(jax.jacfwd, autodiff.JACFWD_ELEMENTS), "fd": FD}
 
 
 class Derivative(Gradient):
@@ -156,7 +161,8 @@ class Derivative(Gradient):
 
     __slots__ = ()
     name = "derivative"
-    _references = {"grad": autodiff.full(jax.grad), "jacfwd": autodiff.full(jax.jacfwd), "fd": FD}
+    _references = {"grad": autodiff.full(jax.grad, autodiff.GRAD_ELEMENTS),
+                   "jacfwd": autodiff.full(jax.jacfwd, autodiff.JACFWD_ELEMENTS), "fd": FD}
 
     def validate(self, varying, out, in_shape, layout):
         super().validate(varying, out, in_shape, layout)
@@ -171,7 +177,8 @@ class Jacobian(Kind):
     name = "jacobian"
     scalar_out = False
     layouts = tuple(Layout)
-    _references = {"jacrev": autodiff.full(jax.jacrev), "jacfwd": autodiff.full(jax.jacfwd),
+    _references = {"jacrev": autodiff.full(jax.jacrev, autodiff.JACREV_ELEMENTS),
+                   "jacfwd": autodiff.full(jax.jacfwd, autodiff.JACFWD_ELEMENTS),
                    "jvp": autodiff.jvp_probes, "vjp": autodiff.vjp_probes, "fd": FD}
 
     def layout_shapes(self, p):
@@ -179,6 +186,9 @@ class Jacobian(Kind):
 
     def truth(self, p):
         return jax.jacrev(p.f_wrt)(p.x)
+
+    def truth_elements(self, out_size, in_size):
+        return autodiff.JACREV_ELEMENTS(out_size, in_size)
 
 
 class Hessian(Kind):
@@ -188,11 +198,13 @@ class Hessian(Kind):
     name = "hessian"
     layouts = (Layout.JAX, Layout.NUMERATOR, Layout.DENOMINATOR, Layout.VEC)
     complex_step = False  # it would need a complex gradient
-    _references = {"hessian": autodiff.full(jax.hessian), "rev_over_fwd": autodiff.full(autodiff.rev_over_fwd),
-                   "fd": FD}
+    _references = {"hessian": autodiff.full(jax.hessian, autodiff.HESSIAN_ELEMENTS),
+                   "rev_over_fwd": autodiff.full(autodiff.rev_over_fwd, autodiff.HESSIAN_ELEMENTS), "fd": FD}
 
     def index_formula(self, name, out_rank, in_rank, layout):
         a, b = _LETTERS[:in_rank], _LETTERS[in_rank : 2 * in_rank]
+        if in_rank == 0:
+            return f"d^2 f / d{name}^2 (a scalar)"
         if layout is Layout.JAX:
             return f"H[{', '.join(a + b)}] = d^2 f / d{name}_{a or '.'} d{name}_{b or '.'}"
         return f"H = d^2 f / d vec({name}) d vec({name})^T (column-major vec)"
@@ -202,6 +214,9 @@ class Hessian(Kind):
 
     def truth(self, p):
         return jax.hessian(p.f_wrt)(p.x)
+
+    def truth_elements(self, out_size, in_size):
+        return autodiff.HESSIAN_ELEMENTS(out_size, in_size)
 
     def project(self, p, j):
         """Both axis groups: the input's axes lead as well as trail."""
@@ -279,7 +294,7 @@ class Directional(_AlongTangents):
     def magnitude(self, p):
         """nabla_v f = <grad f, v> can be near zero while its terms are not; the Cauchy-Schwarz
         bound |grad f| |v| is then the meaningful scale."""
-        return norm(jax.grad(p.f_wrt)(p.x)) * norm(p.tangents[0])
+        return traced_norm(jax.grad(p.f_wrt)(p.x)) * traced_norm(p.tangents[0])
 
     def fd_line(self, f, argnum, args, tangents, v):
         return _vary_one(f, argnum, args), args[argnum], tangents[0]

@@ -1,0 +1,72 @@
+"""One compiled program per checked function and dtype: the closed form and every autodiff
+reference of its kind, traced into a single ``jax.jit``.
+
+Checking a record used to compile a dozen programs (the closed form op by op, then each
+reference); now it compiles this one, plus the finite-difference kernel (float64, shared by both
+dtypes' checks). The inputs, tangents and the probes' key are traced arguments, so another seed or
+another size of the same record reuses the compiled program where the shapes allow.
+
+Fusing the compilation must not fuse what the references compute: XLA would merge identical
+subcomputations (``grad`` and ``jacrev`` trace to much the same reverse pass), and one reference's
+result would then stand for another's. So each reference gets its own copy of the inputs, as its
+own parameters of the program: XLA cannot know that they are equal, and computes each reference
+from its own.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+
+import jax
+import jax.numpy as jnp
+
+from matcalc.references.problem import Problem, is_operator
+from matcalc.vocabulary.layout import Layout, expected_shape, to_jax
+
+Array = jax.Array
+
+
+def _program(f: Callable, closed_form: Callable | None, kind, argnums: tuple[int, ...], domains: tuple,
+             layout: Layout, names: tuple[str, ...]) -> Callable:
+    def run(copies: tuple[tuple[Array, ...], ...], tangents: tuple[Array, ...], key: Array, candidate):
+        first = Problem(f, copies[0], kind, argnums, domains, key, tangents)
+        raw = closed_form(*copies[0], *tangents) if closed_form is not None else candidate
+        out_shape, in_shape = kind.layout_shapes(first)
+        # Shapes and dtypes are static here: a candidate of the wrong shape, or complex where the
+        # derivative is real, is returned as it is for the host to diagnose, never broadcast or cast.
+        if is_operator(raw):
+            if (tuple(raw.out_shape), tuple(raw.in_shape)) != (tuple(out_shape), tuple(in_shape)):
+                return {"raw": raw}
+            cand = raw
+        elif jnp.shape(raw) != expected_shape(layout, out_shape, in_shape) or (
+                jnp.iscomplexobj(raw) and not jnp.iscomplexobj(first.x)):
+            return {"raw": raw}
+        else:
+            cand = to_jax(jnp.asarray(raw, first.x.dtype), layout, out_shape, in_shape)
+        comparisons = {}
+        for name, copy in zip(names, copies[1:]):
+            reference = kind.reference(name)
+            # A full reference compares whole derivatives: an operator is densified for it, which
+            # the size budget has allowed; probes apply the operator instead.
+            given = cand.as_dense("jax") if is_operator(cand) and hasattr(reference, "dense_elements") else cand
+            c = reference(Problem(f, copy, kind, argnums, domains, key, tangents), given)
+            comparisons[name] = (c.reference, c.candidate, c.error, c.scale)
+        return {"raw": raw, "comparisons": comparisons, "magnitude": kind.magnitude(first)}
+
+    return jax.jit(run)
+
+
+_cached_program = functools.lru_cache(maxsize=1024)(_program)
+
+
+def run_program(problem: Problem, closed_form: Callable | None, candidate, layout: Layout,
+                names: Sequence[str]) -> dict:
+    """Run the fused program for ``problem``: the closed form (or the given candidate) and ``names``."""
+    spec = (problem.f, closed_form, problem.kind, problem.argnums, problem.domains, layout, tuple(names))
+    try:
+        program = _cached_program(*spec)
+    except TypeError:  # an unhashable callable (a class instance defining __eq__): compile uncached
+        program = _program(*spec)
+    copies = tuple(tuple(problem.args) for _ in range(len(names) + 1))
+    return program(copies, problem.tangents, problem.key, None if closed_form is not None else candidate)
