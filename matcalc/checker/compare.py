@@ -8,6 +8,7 @@ each reference the problem's kind names, applies the tolerances and, when someth
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import math
 import time
 from collections.abc import Sequence
@@ -20,7 +21,8 @@ from matcalc.checker.diagnosis import diagnose, diagnose_probes
 from matcalc.checker.errors import InputError
 from matcalc.checker.program import run_program
 from matcalc.checker.result import CheckResult
-from matcalc.checker.tolerance import default_rtol, reference_rtol
+from matcalc.checker.tolerance import default_rtol
+from matcalc.checker.verdict import TOL_CAP, Measured, decide, measure, rule_suspect
 from matcalc.references.problem import Comparison, Problem, is_operator, norm
 from matcalc.vocabulary.context import RunContext, dtype_name
 from matcalc.vocabulary.layout import Layout, expected_shape, resolve_layout, to_jax
@@ -80,30 +82,32 @@ def compare(
         outputs = run_program(problem, closed_form, given, layout, fused)
     operator = is_operator(outputs["raw"])
     raw = outputs["raw"] if operator else np.asarray(outputs["raw"])
-    errors = {name: float("inf") for name in names}
-    tolerances = {name: tol for name in names}
+    measured = Measured({n: float("inf") for n in names}, {n: tol for n in names}, {})
     worst = None
     well_formed = "comparisons" in outputs and (operator or bool(np.all(np.isfinite(raw))))
     if well_formed:
         cand = raw if operator else to_jax(jnp.asarray(raw, problem.x.dtype), layout, out_shape, in_shape)
-        magnitude = norm(outputs["magnitude"])
         comparisons = {name: Comparison(*outputs["comparisons"][name]) for name in fused}
         with _memory_guard(separate, out_shape, in_shape, budget):
             comparisons.update({name: kind.reference(name)(problem, cand) for name in separate})
-        for name in names:
-            comparison = comparisons[name]
-            scale = max(norm(comparison.reference), norm(comparison.scale), magnitude)
-            errors[name] = _relative_error(comparison, atol, scale)
-            tolerances[name] = reference_rtol(tol, norm(comparison.error) / scale if scale > 0 else 0.0)
-    ok = all(errors[n] <= tolerances[n] for n in names)
-    diagnosis = None
-    if not ok and operator and (tuple(raw.out_shape), tuple(raw.in_shape)) != (tuple(out_shape), tuple(in_shape)):
+        measured = measure(comparisons, tol=tol, atol=atol, eps=float(np.finfo(dtype).eps),
+                           terms=norm(outputs["magnitude"]), zero_scale=norm(outputs["zero_scale"]),
+                           independent=separate)
+    if rtol is None and tol > TOL_CAP:
+        why = (f"conditioning: the inputs' condition number {conditioning:.1e} makes the {dtype} tolerance "
+               f"{tol:.1e}, too loose to reject a 1% error")
+        measured = dataclasses.replace(measured, inconclusive={n: why for n in names})
+    ok, why_not = decide(names, measured, separate)
+    diagnosis = why_not or (rule_suspect(names, measured, separate) if not ok else None)
+    if diagnosis is not None or ok:
+        pass  # inconclusive, or f's own rule is the suspect: nothing to say about the candidate's shape
+    elif operator and (tuple(raw.out_shape), tuple(raw.in_shape)) != (tuple(out_shape), tuple(in_shape)):
         diagnosis = (f"wrong shape: the operator maps in {tuple(raw.in_shape)} to out {tuple(raw.out_shape)}, "
                      f"but the derivative maps in {tuple(in_shape)} to out {tuple(out_shape)}")
-    elif not ok and (kind.truth_elements(out_size, in_size) > budget or out_size * in_size > budget):
+    elif (kind.truth_elements(out_size, in_size) > budget or out_size * in_size > budget):
         diagnosis = diagnose_probes(problem, raw if operator or not well_formed else cand, tol) if well_formed else (
             f"wrong shape {raw.shape}: layout {layout.value!r} expects {tuple(want)}")
-    elif not ok:
+    else:
         if operator:
             raw = np.asarray(raw.as_dense(layout))
         truth = kind.truth(problem)
@@ -118,8 +122,8 @@ def compare(
     names_ = list(arg_names) if arg_names else [f"arg{i}" for i in range(len(problem.args))]
     return CheckResult(
         ok=ok,
-        errors=errors,
-        tolerances=tolerances,
+        errors=measured.errors,
+        tolerances=measured.tolerances,
         diagnosis=diagnosis,
         label=label,
         kind=kind.value,
@@ -136,6 +140,7 @@ def compare(
         device=context.platform,
         matmul_precision=context.matmul_precision,
         skipped=skipped,
+        inconclusive=measured.inconclusive,
     )
 
 
@@ -151,14 +156,6 @@ def _memory_guard(names, out_shape, in_shape, budget):
             f"out of memory in the references {list(names)} for a derivative of out {tuple(out_shape)} by "
             f"in {tuple(in_shape)}: pass a smaller max_dense (now {budget:.1e} elements) so that only "
             "matrix-free probes run, or use smaller inputs") from None
-
-
-def _relative_error(c: Comparison, atol: float, scale: float) -> float:
-    # In NumPy float64: the reference may be float64 (finite differences) while x64 is off.
-    diff = norm(np.asarray(c.candidate, np.float64) - np.asarray(c.reference, np.float64))
-    if diff <= atol:
-        return 0.0
-    return diff / scale if scale > 0 else float("inf")
 
 
 def _worst_entry(cand: np.ndarray, truth: np.ndarray):

@@ -52,7 +52,8 @@ def _program(f: Callable, closed_form: Callable | None, kind, argnums: tuple[int
             given = cand.as_dense("jax") if is_operator(cand) and hasattr(reference, "dense_elements") else cand
             c = reference(Problem(f, copy, kind, argnums, domains, key, tangents), given)
             comparisons[name] = (c.reference, c.candidate, c.error, c.scale)
-        return {"raw": raw, "comparisons": comparisons, "magnitude": kind.magnitude(first)}
+        return {"raw": raw, "comparisons": comparisons, "magnitude": kind.magnitude(first),
+                "zero_scale": kind.zero_scale(first)}
 
     return jax.jit(run)
 

@@ -36,12 +36,14 @@ class CheckResult:
     status: str = "verified"  # a catalog record's status: verified, erratum or convention
     printed: CheckResult | None = None  # an erratum's printed form, checked beside the corrected one
     skipped: dict[str, str] = dataclasses.field(default_factory=dict)  # reference -> why it did not run
+    inconclusive: dict[str, str] = dataclasses.field(default_factory=dict)  # reference -> why it abstained
 
     def __bool__(self) -> bool:
         return self.ok
 
     def failing(self) -> list[str]:
-        return [name for name, err in self.errors.items() if not err <= self.tolerances[name]]
+        return [name for name, err in self.errors.items()
+                if not err <= self.tolerances[name] and name not in self.inconclusive]
 
     def to_json(self) -> dict:
         def num(x: float) -> float | str:
@@ -65,6 +67,7 @@ class CheckResult:
             "matmul_precision": self.matmul_precision,
             "status": self.status,
             "skipped": self.skipped,
+            "inconclusive": self.inconclusive,
             **({"printed": {"errors": {k: num(v) for k, v in self.printed.errors.items()},
                             "diagnosis": self.printed.diagnosis}} if self.printed else {}),
         }
@@ -82,7 +85,10 @@ class CheckResult:
         lines.append(f"  {'reference':<14}{'rel. error':>12}{'tolerance':>12}  ok")
         for name, err in self.errors.items():
             tol = self.tolerances[name]
-            lines.append(f"  {name:<14}{err:>12.2e}{tol:>12.2e}  {'yes' if err <= tol else 'NO'}")
+            verdict = "abstains" if name in self.inconclusive else "yes" if err <= tol else "NO"
+            lines.append(f"  {name:<14}{err:>12.2e}{tol:>12.2e}  {verdict}")
+        for name, why in self.inconclusive.items():
+            lines.append(f"  {name} abstains: {why}")
         for name, why in self.skipped.items():
             lines.append(f"  {name:<14}{'skipped':>12}{'':>12}  ({why})")
         if self.worst is not None:

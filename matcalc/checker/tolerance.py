@@ -20,8 +20,3 @@ DIAGNOSIS_FACTOR = 100.0
 def default_rtol(dtype, conditioning: float = 1.0) -> float:
     """The relative tolerance for a dtype, widened by the inputs' condition number."""
     return RTOL[dtype_name(dtype)] * max(1.0, float(conditioning))
-
-
-def reference_rtol(rtol: float, fd_error_estimate: float) -> float:
-    """A finite-difference reference's tolerance grows with its own estimated error."""
-    return max(rtol, FD_SAFETY * fd_error_estimate)

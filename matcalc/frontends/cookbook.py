@@ -104,7 +104,7 @@ def render_cookbook(coverage: Sequence[Display], records: Sequence[Identity], ru
               if i in by_id and by_id[i].erratum is not None]
     if not errata:
         lines.append("None found: every printed display holds under its stated conditions.")
-    for record in dict.fromkeys(errata):
+    for record in {r.id: r for r in errata}.values():
         e = record.erratum
         entry = run.get("results", {}).get(record.id, {})
         lines += [

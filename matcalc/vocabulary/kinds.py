@@ -113,8 +113,12 @@ class Kind:
         return p.domain.project(j, p.x)
 
     def magnitude(self, p: Problem) -> Array:
-        """A scale errors are measured against beyond the reference's own norm (0: none)."""
+        """The size of the terms a cancelling result is summed from (0: the result does not cancel)."""
         return jnp.zeros((), p.x.dtype)
+
+    def zero_scale(self, p: Problem) -> Array:
+        """|f| / |x|: rounding noise in a derivative that is exactly zero is about eps times this."""
+        return traced_norm(p.f_wrt(p.x)) / jnp.maximum(traced_norm(p.x), jnp.finfo(p.x.dtype).tiny)
 
     def fd_line(self, f: Callable, argnum: int, args: tuple[Array, ...], tangents: tuple[Array, ...],
                 v: Array | None) -> tuple[Callable, Array, Array]:
@@ -228,6 +232,10 @@ class Hessian(Kind):
     def fd_line(self, f, argnum, args, tangents, v):
         return jax.grad(_vary_one(f, argnum, args)), args[argnum], v
 
+    def zero_scale(self, p):
+        """|f| / |x|^2: the size rounding noise has in a second derivative that is zero."""
+        return super().zero_scale(p) / jnp.maximum(traced_norm(p.x), jnp.finfo(p.x.dtype).tiny)
+
     def fd_project(self, p, a):
         return self.project(p, a)
 
@@ -242,6 +250,14 @@ class _AlongTangents(Kind):
 
     def layout_shapes(self, p):
         return (), ()
+
+    def zero_scale(self, p):
+        """|F| |t| / |x| over the varying arguments and their tangents."""
+        moved = [i for i, t in enumerate(p.tangents)] if self.varies_many else [p.argnums[0]]
+        tangents = p.tangents if self.varies_many else p.tangents[:1]
+        size = lambda arrays: jnp.sqrt(sum(traced_norm(a) ** 2 for a in arrays))  # noqa: E731
+        tiny = jnp.finfo(p.x.dtype).tiny
+        return traced_norm(p.f(*p.args)) * size(tangents) / jnp.maximum(size([p.args[i] for i in moved]), tiny)
 
 
 class Differential(_AlongTangents):
@@ -292,9 +308,9 @@ class Directional(_AlongTangents):
         return jax.jvp(p.f_wrt, (p.x,), p.tangents)[1]
 
     def magnitude(self, p):
-        """nabla_v f = <grad f, v> can be near zero while its terms are not; the Cauchy-Schwarz
-        bound |grad f| |v| is then the meaningful scale."""
-        return traced_norm(jax.grad(p.f_wrt)(p.x)) * traced_norm(p.tangents[0])
+        """nabla_v f = <grad f, v> can be near zero while its terms are not: its rounding is about
+        eps times the sum of the terms' sizes, sum |g_i v_i|."""
+        return jnp.sum(jnp.abs(jax.grad(p.f_wrt)(p.x) * p.tangents[0]))
 
     def fd_line(self, f, argnum, args, tangents, v):
         return _vary_one(f, argnum, args), args[argnum], tangents[0]
