@@ -1,23 +1,39 @@
 """The command line: list, show, verify (table, JSON, exit codes)."""
 
+import contextlib
+import functools
+import io
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import jax.numpy as jnp
+import pytest
 
 import matcalc
 from matcalc.frontends import cli
 from matcalc.vocabulary.records import Identity, Kind
 
 
-def test_list_json_has_the_documented_fields(capsys):
-    assert cli.main(["list", "--json"]) == 0
-    items = json.loads(capsys.readouterr().out)
-    assert len(items) == len(matcalc.catalog())
-    for item in items:
-        assert {"id", "kind", "layout", "args", "wrt", "sources"} <= set(item)
-        assert all({"shape", "domain"} <= set(a) for a in item["args"].values())
+@functools.cache
+def _listed() -> dict:
+    """``matcalc list --json``, run once, by id."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert cli.main(["list", "--json"]) == 0
+    return {item["id"]: item for item in json.loads(out.getvalue())}
+
+
+def test_list_json_lists_the_catalog():
+    assert list(_listed()) == [r.id for r in matcalc.catalog()]
+
+
+@pytest.mark.parametrize("identity_id", [r.id for r in matcalc.catalog()])
+def test_list_json_has_the_documented_fields(identity_id):
+    item = _listed()[identity_id]
+    assert {"id", "kind", "layout", "args", "wrt", "sources"} <= set(item)
+    assert all({"shape", "domain"} <= set(a) for a in item["args"].values())
 
 
 def test_list_text_and_family_prefix(capsys):
@@ -88,3 +104,118 @@ def test_check_command_diagnoses_a_users_gradient(tmp_path, monkeypatch, capsys)
     assert cli.main(["check", "usergrads:f", "usergrads:wrong", "--shape", "3x3", "--domain", "invertible"]) == 1
     assert "transposed" in capsys.readouterr().out
     assert cli.main(["check", "usergrads:f", "usergrads:nothing", "--shape", "3x3"]) == 2
+
+
+# -- exit codes, shapes, outputs for CI ----------------------------------------------------------
+
+
+def _broken_catalog(monkeypatch):
+    broken = Identity(id="broken.trace", title="wrong on purpose", latex="x", f=lambda X: jnp.trace(X),
+                      closed_form=lambda X: -jnp.eye(X.shape[0], dtype=X.dtype), wrt="X", args={"X": "n n"},
+                      kind=Kind.GRADIENT, sources=(matcalc.Source.paper("test"),))
+    monkeypatch.setattr(cli, "select", lambda ids: (broken,))
+
+
+def test_shapes_parse_and_bad_ones_are_usage_errors(capsys):
+    assert cli.parse_shape("3x4") == (3, 4) and cli.parse_shape("5") == (5,)
+    assert cli.parse_shape("scalar") == () and cli.parse_shape(" 2 X 3 x 1 ") == (2, 3, 1)
+    for bad in ("3x4x", "0x4", "abc", "", "-3", "3,4"):
+        with pytest.raises(SystemExit) as exit_:
+            cli.main(["check", "m:f", "m:g", "--shape", bad])
+        assert exit_.value.code == 2
+        err = capsys.readouterr().err
+        assert "--shape" in err and "3x4" in err and "scalar" in err
+
+
+def test_check_imports_from_the_current_directory_and_exit_codes(tmp_path, monkeypatch, capsys):
+    (tmp_path / "cwdgrads.py").write_text(
+        "import jax.numpy as jnp\n"
+        "def f(X):\n    return jnp.sum(X ** 3)\n"
+        "def right(X):\n    return 3 * X ** 2\n"
+        "def raises(X):\n    return helper(X)\n"
+        "def helper(X):\n    raise ValueError('my own bug')\n"
+    )
+    (tmp_path / "brokenmodule.py").write_text("raise RuntimeError('broken at import')\n")
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["check", "cwdgrads:f", "cwdgrads:right", "--shape", "2x3"]) == 0
+    assert "PASS" in capsys.readouterr().out
+    assert str(tmp_path) not in sys.path  # the current directory is on sys.path for the import only
+
+    assert cli.main(["check", "cwdgrads:f", "cwdgrads:raises", "--shape", "2x3"]) == 3
+    err = capsys.readouterr().err
+    assert "your code raised ValueError: my own bug" in err and "raise ValueError('my own bug')" in err
+    assert "cwdgrads.py" in err and "matcalc/checker" not in err  # the traceback starts at the user's code
+
+    cases = {("nomodule:f", "2x3"): "No module named 'nomodule'", ("cwdgrads:g", "2x3"): "has no 'g'",
+             ("brokenmodule:f", "2x3"): "broken at import", ("cwdgrads:f", "2x3 --shape 4"): "2 argument(s)",
+             ("cwdgrads:f", "2x3 --domain spd"): "needs a square matrix"}
+    for (function, shape), message in cases.items():
+        assert cli.main(["check", function, "cwdgrads:right", "--shape", *shape.split()]) == 2, function
+        assert message in capsys.readouterr().err
+    assert cli.main(["check", "cwdgrads:f", "cwdgrads:right", "--shape", "2x3", "--argnum", "1"]) == 2  # InputError
+    assert "argnum=1" in capsys.readouterr().err
+
+
+def test_unexpected_errors_exit_3_with_the_traceback(monkeypatch, capsys):
+    def crash(ids):
+        raise ZeroDivisionError("deep inside")
+
+    monkeypatch.setattr(cli, "select", crash)
+    assert cli.main(["list", "differential"]) == 3
+    err = capsys.readouterr().err
+    assert "internal error: ZeroDivisionError: deep inside" in err and "Traceback" in err and "in crash" in err
+
+
+def test_unknown_ids_and_devices_exit_2(capsys):
+    assert cli.main(["list", "no_such_family"]) == 2
+    assert "no identity 'no_such_family'" in capsys.readouterr().err
+    assert cli.main(["fd-study", "scalar_rules.nope"]) == 2
+    assert cli.main(["verify", "differential.trace", "--json", "/no/such/folder/out.json"]) == 2
+    assert "no folder" in capsys.readouterr().err
+    assert cli.main(["verify", "differential.trace", "--json", "-", "--junit", "-"]) == 2
+
+
+def test_verify_json_to_stdout_junit_and_markdown(tmp_path, monkeypatch, capsys):
+    import xml.etree.ElementTree as ET
+
+    _broken_catalog(monkeypatch)
+    junit, markdown = tmp_path / "junit.xml", tmp_path / "summary.md"
+    code = cli.main(["verify", "broken.trace", "--dtype", "both", "--json", "-", "--junit", str(junit),
+                     "--markdown", str(markdown)])
+    captured = capsys.readouterr()
+    assert code == 1
+    report = json.loads(captured.out)  # stdout carries the JSON alone; the table went to stderr
+    assert report["summary"] == {**report["summary"], "total": 2, "failed": 2}
+    assert "0 passed, 2 failed" in captured.err and not (tmp_path / "-").exists()
+
+    suite = ET.parse(junit).getroot().find("testsuite")
+    assert suite.get("tests") == "2" and suite.get("failures") == "2"
+    cases = suite.findall("testcase")
+    assert [c.get("name") for c in cases] == ["broken.trace[float64]", "broken.trace[float32]"]
+    failure = cases[0].find("failure")
+    assert "negated" in failure.get("message") and "reference" in failure.text and "diagnosis: negated" in failure.text
+
+    text = markdown.read_text()
+    assert "## matcalc verify: FAILED" in text and "0 passed, 2 failed" in text
+    assert "| `broken.trace` | gradient | jax |" in text and "**FAIL**" in text and "diagnosis: negated" in text
+
+
+def test_closed_pipes_end_quietly():
+    process = subprocess.Popen([sys.executable, "-m", "matcalc", "list"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    process.stdout.close()  # the reader goes away before the first line, as `| head -0` would
+    err = process.stderr.read()
+    assert process.wait() == cli.EXIT_BROKEN_PIPE
+    assert err == ""
+
+
+def test_console_script_imports_from_the_current_directory(tmp_path):
+    """The README's example, run by the installed console script (whose sys.path[0] is its bin folder)."""
+    (tmp_path / "mygrads.py").write_text("import jax.numpy as jnp\n"
+                                         "def f(X):\n    return jnp.sum(X ** 2)\n"
+                                         "def df(X):\n    return 2 * X.T\n")
+    script = Path(sys.executable).with_name("matcalc")
+    out = subprocess.run([str(script), "check", "mygrads:f", "mygrads:df", "--shape", "3x4"], cwd=tmp_path,
+                         capture_output=True, text=True)
+    assert out.returncode == 1, out.stderr  # imported, checked and found transposed
+    assert "transposed" in out.stdout and "No module named" not in out.stderr

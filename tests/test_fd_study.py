@@ -61,13 +61,13 @@ def test_complex_step_has_no_round_off_arm(study64):
     assert np.min(study64.errors["central"][small]) > 1e-10
 
 
-def test_differential_and_layouts_use_the_closed_form():
+@pytest.mark.parametrize("record_id", ["differential.inverse", "jacobians.tanh_layer_denominator"])
+def test_differential_and_layouts_use_the_closed_form(record_id):
     # Richardson's best error is tiny only if the exact value (closed form along the tangents,
     # converted from its layout) is right.
-    for record_id in ("differential.inverse", "jacobians.tanh_layer_denominator"):
-        study = fd_study(record_id, steps=[1e-2, 1e-3], methods=["richardson"])
-        assert study.methods == ("richardson",)
-        assert study.optimum("richardson")[1] < 1e-10, record_id
+    study = fd_study(record_id, steps=[1e-2, 1e-3], methods=["richardson"])
+    assert study.methods == ("richardson",)
+    assert study.optimum("richardson")[1] < 1e-10
 
 
 def test_complex_step_needs_a_real_analytic_record():

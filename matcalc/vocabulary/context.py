@@ -77,7 +77,9 @@ class RunContext:
 
     @property
     def platform(self) -> str:
-        return (self.resolved_device() or jax.devices()[0]).platform
+        """The platform the run uses: its own device, else the caller's ``jax.default_device``, else JAX's default."""
+        device = self.resolved_device() or jax.config.jax_default_device or jax.devices()[0]
+        return device if isinstance(device, str) else device.platform
 
     @contextlib.contextmanager
     def scope(self) -> Iterator[RunContext]:
