@@ -1,14 +1,16 @@
 """The dot product through the chain rule (seed): y = w . x = sum(v) with v = w ⊙ x.
 
-The pieces are separate records: dy/dv = 1^T (a 1 x n Jacobian in numerator layout) and
-dv/dx = diag(w) (stored as its diagonal); the Jacobian of y by x is their product, and its
-closed form is written as that product.
+The pieces are separate records: dy/dv = 1^T (dot_product.sum_by_v, a 1 x n Jacobian in
+numerator layout) and dv/dx = diag(w) (elementwise.weighted, the operator ``Diagonal(w)``, whose
+``diagonal`` layout is w); the Jacobian of y by x is their product, and its closed form is written
+as that product.
 """
 
 import jax.numpy as jnp
 
 from identities._sources import DOT_PRODUCT, cookbook
 from matcalc import Identity, Kind, Layout
+from matcalc.vocabulary.operators import Diagonal
 
 
 def _dy_dv(v):
@@ -17,14 +19,14 @@ def _dy_dv(v):
 
 
 def _dv_dx(w, x):
-    """dv/dx for v = w ⊙ x: diag(w), stored as its diagonal."""
-    return w
+    """dv/dx for v = w ⊙ x: the operator diag(w)."""
+    return Diagonal(w)
 
 
 def _dy_dx(w, x):
-    # The chain rule (1 x n)(n x n): a row times diag(d) scales the row's entries by d, so with the
-    # diagonal stored as a vector the product 1^T diag(w) is an elementwise one.
-    return _dy_dv(w * x) * _dv_dx(w, x)
+    # The chain rule (1 x n)(n x n): a row r times a Jacobian J is (J^T r)^T, J's transpose applied
+    # to the row (rmv), so 1^T diag(w) never materializes diag(w).
+    return _dv_dx(w, x).rmv(_dy_dv(w * x)[0])[None, :]
 
 
 RECORDS = (
@@ -44,21 +46,6 @@ RECORDS = (
     ),
     Identity(
         real_analytic=True,
-        id="dot_product.v_by_x",
-        title="dv/dx for v = w ⊙ x is diag(w)",
-        latex=r"\frac{\partial (w \odot x)}{\partial x} = \operatorname{diag}(w)",
-        f=lambda w, x: w * x,
-        closed_form=_dv_dx,
-        wrt="x",
-        args={"w": "n", "x": "n"},
-        out="n",
-        kind=Kind.JACOBIAN,
-        layout=Layout.DIAGONAL,
-        sources=(DOT_PRODUCT,),
-        notes="d[i] = dv_i / dx_i = w_i; dv_i / dx_j = 0 for i != j (the same map as elementwise.weighted).",
-    ),
-    Identity(
-        real_analytic=True,
         id="dot_product.y_by_x",
         title="dy/dx for y = w . x is 1^T diag(w) = w^T, by the chain rule",
         latex=(
@@ -72,7 +59,7 @@ RECORDS = (
         kind=Kind.JACOBIAN,
         layout=Layout.NUMERATOR,
         sources=(DOT_PRODUCT,),
-        notes="J[0, j] = dy / dx_j = w_j: the product of dot_product.sum_by_v and dot_product.v_by_x.",
+        notes="J[0, j] = dy / dx_j = w_j: the product of dot_product.sum_by_v and elementwise.weighted.",
     ),
     Identity(
         real_analytic=True,

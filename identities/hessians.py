@@ -2,7 +2,8 @@
 
 Each is checked against forward-over-reverse (jax.hessian), reverse-over-forward and central
 differences of the gradient. H[i, j] = d^2 f / dx_i dx_j; every Hessian here is symmetric (the
-mixed partials agree), so its layout is the same read either way.
+mixed partials agree), so its layout is the same read either way. The Hessian of the seed's
+x^2 y^2 is partials.x2y2.hessian, next to the second partials it collects.
 """
 
 import jax
@@ -14,29 +15,12 @@ from matcalc import Identity, Kind
 _INDEX = "H[i, j] = d^2 f / dx_i dx_j."
 
 
-def _x2y2_hessian(z):
-    x, y = z
-    return jnp.array([[2 * y**2, 4 * x * y], [4 * x * y, 2 * x**2]])
-
-
 def _logsumexp_hessian(x):
     p = jax.nn.softmax(x)
     return jnp.diag(p) - jnp.outer(p, p)
 
 
 RECORDS = (
-    Identity(
-        id="hessians.x2y2",
-        title="Hessian of f(x, y) = x^2 y^2",
-        latex=r"\nabla^2 (x^2 y^2) = \begin{bmatrix} 2y^2 & 4xy \\ 4xy & 2x^2 \end{bmatrix}",
-        f=lambda z: z[0] ** 2 * z[1] ** 2,
-        closed_form=_x2y2_hessian,
-        wrt="z",
-        args={"z": "2"},
-        kind=Kind.HESSIAN,
-        sources=(HESSIAN,),
-        notes=f"z = (x, y). {_INDEX} The mixed partials d^2f/dxdy = d^2f/dydx = 4xy agree.",
-    ),
     Identity(
         id="hessians.quadratic_form",
         title="Hessian of x^T A x + b^T x is A + A^T",

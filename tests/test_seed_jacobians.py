@@ -1,6 +1,8 @@
 """The seed's Jacobian, Hessian, elementwise and dot-product sections, beyond the generated tests:
 diagonal Jacobians read as diagonals, the chain rule as a product of the catalog's own pieces,
-the two vector layouts as transposes, and symmetric Hessians."""
+each Jacobian twin as jax.jacrev read in its own layout, and symmetric Hessians."""
+
+import dataclasses
 
 import jax
 import jax.numpy as jnp
@@ -9,7 +11,8 @@ import pytest
 
 import matcalc
 from matcalc import Kind, Layout
-from matcalc.vocabulary.layout import from_jax, off_diagonal, to_jax
+from matcalc.vocabulary.layout import from_jax, off_diagonal
+from matcalc.vocabulary.operators import is_operator
 
 SEEDS = range(5)
 DIAGONAL = [r.id for r in matcalc.catalog() if r.layout is Layout.DIAGONAL]
@@ -19,16 +22,17 @@ NUMERATOR_JACOBIANS = [
 HESSIANS = [r.id for r in matcalc.catalog() if r.kind is Kind.HESSIAN]
 
 
+@pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("identity_id", DIAGONAL)
-def test_diagonal_closed_form_is_the_diagonal_of_jacrev_and_nothing_else_is(identity_id, x64):
+def test_diagonal_closed_form_is_the_diagonal_of_jacrev_and_nothing_else_is(identity_id, seed, x64):
     record = matcalc.get(identity_id)
-    for seed in SEEDS:
-        args = matcalc.sample_args(record, seed=seed)
-        shape = args[record.argnum].shape
-        jac = jax.jacrev(record.f, argnums=record.argnum)(*args)
-        np.testing.assert_allclose(from_jax(jac, "diagonal", shape, shape), record.closed_form(*args), rtol=1e-12)
-        # Elementwise: no coordinate influences another, exactly, not merely to rounding.
-        assert not np.any(off_diagonal(jac, shape)), f"{identity_id}: an off-diagonal entry is nonzero"
+    args = matcalc.sample_args(record, seed=seed)
+    shape = args[record.argnum].shape
+    jac = jax.jacrev(record.f, argnums=record.argnum)(*args)
+    diagonal = record.closed_form(*args).as_dense("diagonal")  # the operator diag(d), read as d
+    np.testing.assert_allclose(from_jax(jac, "diagonal", shape, shape), diagonal, rtol=1e-12)
+    # Elementwise: no coordinate influences another, exactly, not merely to rounding.
+    assert not np.any(off_diagonal(jac, shape)), f"{identity_id}: an off-diagonal entry is nonzero"
 
 
 def test_a_map_that_is_not_elementwise_is_rejected_in_diagonal_layout():
@@ -50,15 +54,12 @@ def test_a_map_that_is_not_elementwise_is_rejected_in_diagonal_layout():
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_dot_product_derivatives_are_products_of_their_chain_pieces(seed, x64):
-    dy_dv, dv_dx, dy_dx, dy_dw = (
-        matcalc.get(f"dot_product.{name}") for name in ("sum_by_v", "v_by_x", "y_by_x", "y_by_w")
-    )
-    dv_dw = matcalc.get("elementwise.weighted_by_w")
+    dy_dv, dy_dx, dy_dw = (matcalc.get(f"dot_product.{name}") for name in ("sum_by_v", "y_by_x", "y_by_w"))
+    dv_dx, dv_dw = (matcalc.get(f"elementwise.{name}") for name in ("weighted", "weighted_by_w"))
     w, x = matcalc.sample_args(dy_dx, seed=seed)
-    n = x.shape
     row = dy_dv.closed_form(w * x)  # 1^T, 1 x n
-    chain_x = row @ to_jax(dv_dx.closed_form(w, x), "diagonal", n, n)  # 1^T diag(w)
-    chain_w = row @ to_jax(dv_dw.closed_form(w, x), "diagonal", n, n)  # 1^T diag(x)
+    chain_x = row @ dv_dx.closed_form(w, x).as_dense("jax")  # 1^T diag(w)
+    chain_w = row @ dv_dw.closed_form(w, x).as_dense("jax")  # 1^T diag(x)
     np.testing.assert_allclose(chain_x, dy_dx.closed_form(w, x), rtol=1e-14)
     np.testing.assert_allclose(chain_x[0], jax.grad(jnp.dot, argnums=1)(w, x), rtol=1e-14)
     np.testing.assert_allclose(chain_w[0], dy_dw.closed_form(w, x), rtol=1e-14)
@@ -74,7 +75,7 @@ def test_composition_jacobian_is_the_product_of_the_component_records(seed, x64)
     )
     A, x = matcalc.sample_args(whole, seed=seed)
     z = A @ x
-    dsin = to_jax(sin.closed_form(z), "diagonal", z.shape, z.shape)
+    dsin = sin.closed_form(z).as_dense("jax")
     product = outer.closed_form(jnp.sin(z)) @ dsin @ linear.closed_form(A, x)  # (3 x 2)(2 x 2)(2 x n)
     np.testing.assert_allclose(product, whole.closed_form(A, x), rtol=1e-14)
     np.testing.assert_allclose(product, jax.jacfwd(whole.f, argnums=1)(A, x), rtol=1e-12)
@@ -90,12 +91,35 @@ def test_tanh_layer_closed_form_stays_accurate_where_tanh_saturates(x64):
     np.testing.assert_allclose(np.asarray(record.closed_form(A, x), np.float64), truth, rtol=1e-5)
 
 
+def _assert_is_jacrev_in_its_layout(record, args):
+    """The closed form equals jax.jacrev's Jacobian converted into the record's declared layout."""
+    jac = jax.jacrev(record.f, argnums=record.argnum)(*args)
+    out_shape, in_shape = jac.shape[: jac.ndim - args[record.argnum].ndim], args[record.argnum].shape
+    expected = from_jax(jac, record.layout, out_shape, in_shape)
+    closed = record.closed_form(*args)
+    closed = closed.as_dense(record.layout) if is_operator(closed) else closed
+    np.testing.assert_allclose(closed, expected, rtol=1e-12, err_msg=record.id)
+
+
 @pytest.mark.parametrize("identity_id", NUMERATOR_JACOBIANS)
-def test_each_jacobian_has_a_denominator_twin_its_transpose(identity_id, x64):
+def test_each_jacobian_and_its_denominator_twin_are_jacrev_in_their_layouts(identity_id, x64):
+    """Each twin against jax.jacrev read in its own declared layout, not against the other twin."""
     numerator, denominator = matcalc.get(identity_id), matcalc.get(f"{identity_id}_denominator")
-    assert denominator.layout is Layout.DENOMINATOR
+    assert (numerator.layout, denominator.layout) == (Layout.NUMERATOR, Layout.DENOMINATOR)
     args = matcalc.sample_args(numerator)
-    np.testing.assert_array_equal(denominator.closed_form(*args), numerator.closed_form(*args).T)
+    _assert_is_jacrev_in_its_layout(numerator, args)
+    _assert_is_jacrev_in_its_layout(denominator, args)
+
+
+@pytest.mark.parametrize("dims", [None, {"m": 4, "n": 4}], ids=["non-square", "square"])
+def test_a_twin_that_is_not_transposed_is_caught(dims, x64):
+    """The check above can fail: a denominator twin holding the numerator form, even where J is square."""
+    numerator = matcalc.get("jacobians.linear")
+    untransposed = dataclasses.replace(matcalc.get("jacobians.linear_denominator"), closed_form=numerator.closed_form)
+    args = matcalc.sample_args(numerator, dims=dims)
+    _assert_is_jacrev_in_its_layout(numerator, args)
+    with pytest.raises(AssertionError):
+        _assert_is_jacrev_in_its_layout(untransposed, args)
 
 
 @pytest.mark.parametrize("identity_id", HESSIANS)

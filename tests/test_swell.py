@@ -20,7 +20,6 @@ from matcalc.studies.swell import (
     plot_swell,
     swell_row,
     swell_table,
-    symbolic_derivative_matches,
     sympy_lib,
 )
 
@@ -122,45 +121,6 @@ def test_swell_table_shape():
 
 
 @needs_sympy
-@pytest.mark.parametrize(
-    ("f", "df", "positive"),
-    [
-        (lambda x, lib: x**6, lambda x, lib: 6 * x**5, False),
-        (lambda x, lib: lib.log(x**2), lambda x, lib: 2 / x, True),
-        (lambda x, lib: x**5 + x, lambda x, lib: 5 * x**4 + 1, False),
-        (lambda x, lib: lib.sin(x) ** 2, lambda x, lib: lib.sin(2 * x), False),
-        (lambda x, lib: lib.sqrt(x), lambda x, lib: 1 / (2 * lib.sqrt(x)), True),
-        (lambda x, lib: lib.tanh(x), lambda x, lib: 1 - lib.tanh(x) ** 2, False),
-    ],
-)
-def test_symbolic_derivative_matches_correct_rules(f, df, positive):
-    assert symbolic_derivative_matches(f, df, positive=positive) is True
-
-
-@needs_sympy
-@pytest.mark.parametrize(
-    ("f", "df", "positive"),
-    [
-        (lambda x, lib: x**6, lambda x, lib: 6 * x**6, False),
-        (lambda x, lib: lib.log(x**2), lambda x, lib: 1 / x, True),
-        (lambda x, lib: x**5 + x, lambda x, lib: 5 * x**4, False),
-        (lambda x, lib: lib.exp(2 * x), lambda x, lib: lib.exp(2 * x), False),
-    ],
-)
-def test_symbolic_derivative_matches_rejects_wrong_rules(f, df, positive):
-    assert symbolic_derivative_matches(f, df, positive=positive) is False
-
-
-@needs_sympy
-def test_positive_flag_matters():
-    # d/dx sqrt(x^2) = x/|x| in general, = 1 only for positive x.
-    f = lambda x, lib: lib.sqrt(x**2)  # noqa: E731
-    one = lambda x, lib: 1 + 0 * x  # noqa: E731
-    assert symbolic_derivative_matches(f, one, positive=True) is True
-    assert symbolic_derivative_matches(f, one) is False
-
-
-@needs_sympy
 def test_format_table_has_header_and_one_line_per_row(rows):
     some = rows["product"][:3] + rows["composition"][:2]
     lines = format_table(some).splitlines()
@@ -206,7 +166,7 @@ def test_missing_sympy_gives_clear_error(monkeypatch):
     with pytest.raises(ImportError, match=r"pip install 'matcalc\[symbolic\]'"):
         swell_row("product", 2)
     with pytest.raises(ImportError, match="SymPy"):
-        symbolic_derivative_matches(lambda x, lib: x, lambda x, lib: 1)
+        sympy_lib()
 
 
 def test_module_imports_without_sympy_or_matplotlib():

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
+from collections.abc import Mapping
+from typing import ClassVar
 
 import jax
 import jax.numpy as jnp
@@ -13,6 +16,7 @@ sympy = pytest.importorskip("sympy")
 
 from matcalc import Source  # noqa: E402 (after the optional-dependency skip)
 from matcalc.vocabulary.catalog import catalog  # noqa: E402
+from matcalc.vocabulary.domains import Domain  # noqa: E402
 from matcalc.vocabulary.records import Identity, Kind  # noqa: E402
 from matcalc.studies.symbolic import SymbolicResult, symbolic_records, to_sympy, verify_symbolic  # noqa: E402
 
@@ -103,6 +107,10 @@ RIGHT = {
     "product": _rule(lambda x: x**2 * x, lambda x: x**2 * 1 + x * (2 * x)),
     "partial_dy": _rule(lambda x, y: x**2 * y**2, lambda x, y: 2 * x**2 * y, {"x": "", "y": ""}, wrt="y"),
     "real_power": _rule(lambda x, n: x**n, lambda x, n: n * x ** (n - 1), {"x": ("", "positive"), "n": ""}),
+    "polynomial": _rule(lambda x: x**5 + x, lambda x: 5 * x**4 + 1),
+    "sin_squared": _rule(lambda x: jnp.sin(x) ** 2, lambda x: jnp.sin(2 * x)),
+    "sqrt": _rule(jnp.sqrt, lambda x: 1 / (2 * jnp.sqrt(x)), {"x": ("", "positive")}),
+    "tanh": _rule(jnp.tanh, lambda x: 1 - jnp.tanh(x) ** 2),
     # Exactly 1 only where x > 0: the positive domain must reach SymPy as an assumption.
     "sqrt_square_positive": _rule(lambda x: jnp.sqrt(x**2), jnp.ones_like, {"x": ("", "positive")}),
 }
@@ -111,6 +119,8 @@ WRONG = {
     "power_exponent": _rule(lambda x: x**6, lambda x: 6 * x**6),
     "chain_missing_factor": _rule(lambda x: jnp.log(x**2), lambda x: 1 / x, {"x": ("", "nonzero")}),
     "sign": _rule(jnp.cos, jnp.sin),
+    "polynomial_lost_term": _rule(lambda x: x**5 + x, lambda x: 5 * x**4),
+    "chain_missing_inner": _rule(lambda x: jnp.exp(2 * x), lambda x: jnp.exp(2 * x)),
     "partial_wrong_variable": _rule(
         lambda x, y: x**2 * y**2, lambda x, y: 2 * x * y**2, {"x": "", "y": ""}, wrt="y"
     ),
@@ -135,6 +145,21 @@ def test_result_shows_the_expressions():
 def test_wrong_rules_are_rejected(name):
     result = verify_symbolic(WRONG[name])
     assert not result.ok and result.difference != "0", result
+
+
+@dataclasses.dataclass(frozen=True)
+class _AboveOne(Domain):
+    """A domain the symbolic checker has never heard of by name: only its assumptions speak."""
+
+    name: ClassVar[str] = "above_one"
+    sympy_assumptions: ClassVar[Mapping[str, bool]] = {"positive": True}
+
+
+def test_the_domain_states_its_assumptions():
+    """d/dx sqrt(x^2) = 1 holds for x > 0: the domain's sympy_assumptions, not its name, decide."""
+    sqrt_square = _rule(lambda x: jnp.sqrt(x**2), jnp.ones_like, {"x": ("", _AboveOne())})
+    assert verify_symbolic(sqrt_square).ok
+    assert not verify_symbolic(dataclasses.replace(sqrt_square, args={"x": ""})).ok
 
 
 # --------------------------------------------------------------------------

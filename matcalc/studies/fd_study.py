@@ -24,8 +24,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from matcalc.checker.errors import InputError
 from matcalc.references import numerical
-from matcalc.references.problem import Problem
+from matcalc.references.problem import Problem, is_operator
 from matcalc.studies.plotting import new_figure
 from matcalc.vocabulary.catalog import get
 from matcalc.vocabulary.context import RunContext
@@ -94,14 +95,14 @@ def fd_study(
     """
     record = get(record_or_id) if isinstance(record_or_id, str) else record_or_id
     if record.kind not in FIRST_DERIVATIVE_KINDS:
-        raise ValueError(
+        raise InputError(
             f"fd-study compares first-derivative rules; {record.id} is a {record.kind.value}: "
             f"pick a record of kind {', '.join(k.value for k in FIRST_DERIVATIVE_KINDS)}"
         )
     context = RunContext(dtype, seed)
     hs = np.asarray(DEFAULT_STEPS if steps is None else steps, np.float64)
     if hs.ndim != 1 or hs.size == 0 or not np.all(hs > 0):
-        raise ValueError(f"steps must be a non-empty sequence of positive numbers, got {steps!r}")
+        raise InputError(f"steps must be a non-empty sequence of positive numbers, got {steps!r}")
     chosen = _methods(record, methods)
 
     def measure() -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...], dict[str, tuple[np.ndarray, int]]]:
@@ -115,7 +116,7 @@ def fd_study(
     exact, value = RunContext("float64").run(lambda: _exact(record, args, tangents))
     exact_norm = float(np.linalg.norm(exact))
     if exact_norm == 0.0:
-        raise ValueError(f"{record.id}: the exact derivative along the sampled direction is 0 (f is constant "
+        raise InputError(f"{record.id}: the exact derivative along the sampled direction is 0 (f is constant "
                          "along it, or try another --seed), so a relative error is meaningless")
     errors = {m: np.linalg.norm((values - exact).reshape(len(hs), -1), axis=1) / exact_norm
               for m, (values, _) in sweeps.items()}
@@ -139,9 +140,9 @@ def _methods(record: Identity, methods: Sequence[str] | None) -> tuple[str, ...]
     if methods is None:
         return tuple(m for m in ORDERS if m != "complex_step" or record.real_analytic)
     if not methods or any(m not in ORDERS for m in methods):
-        raise ValueError(f"methods must be a non-empty selection of {', '.join(ORDERS)}; got {list(methods)}")
+        raise InputError(f"methods must be a non-empty selection of {', '.join(ORDERS)}; got {list(methods)}")
     if "complex_step" in methods and not record.real_analytic:
-        raise ValueError(f"{record.id} is not marked real_analytic: its f need not extend to complex inputs, "
+        raise InputError(f"{record.id} is not marked real_analytic: its f need not extend to complex inputs, "
                          "so the complex step does not apply")
     return tuple(methods)
 
@@ -209,7 +210,9 @@ def _exact(
         called_with = tangents if kind.varies_many else () if kind.fd_probes else (v,)
         p = Problem(record.f, args, kind, (record.argnum,), (), None, called_with)
         derivative = record.closed_form(*args, *called_with)
-        if kind.fd_probes:
+        if is_operator(derivative):  # a structured operator applies itself to the direction
+            derivative = derivative.mv(v)
+        elif kind.fd_probes:
             out_shape, in_shape = kind.layout_shapes(p)
             derivative = jnp.tensordot(to_jax(derivative, record.layout, out_shape, in_shape), v, axes=v.ndim)
         return derivative, record.f(*args)

@@ -15,9 +15,9 @@ module makes that claim executable:
   size of the unsimplified SymPy derivative, its size after common-subexpression
   elimination, the number of equations in the jaxpr of ``jax.grad``, and the
   time each form takes to evaluate on a batch of points;
-* :func:`format_table` and :func:`plot_swell` report the measurements;
-* :func:`symbolic_derivative_matches` checks a claimed scalar derivative rule
-  exactly with SymPy.
+* :func:`format_table` and :func:`plot_swell` report the measurements.
+
+(Exact checks of a derivative rule are :func:`matcalc.studies.symbolic.verify_symbolic`'s.)
 
 SymPy and matplotlib are optional dependencies: they are imported inside the
 functions that need them, so ``import matcalc.studies.swell`` works without them.
@@ -25,12 +25,10 @@ functions that need them, so ``import matcalc.studies.swell`` works without them
 
 from __future__ import annotations
 
-import importlib
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from os import PathLike
-from types import ModuleType
 from typing import Any
 
 import jax
@@ -38,6 +36,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.extend.core import ClosedJaxpr, Jaxpr
 
+from matcalc.studies._sympy import require_sympy
 from matcalc.studies.plotting import new_figure
 from matcalc.studies.timing import best_of
 
@@ -51,18 +50,8 @@ __all__ = [
     "plot_swell",
     "swell_row",
     "swell_table",
-    "symbolic_derivative_matches",
     "sympy_lib",
 ]
-
-
-def _require_sympy() -> ModuleType:
-    try:
-        return importlib.import_module("sympy")
-    except ImportError as err:
-        raise ImportError(
-            "symbolic differentiation needs SymPy: pip install 'matcalc[symbolic]'"
-        ) from err
 
 
 # --------------------------------------------------------------------------
@@ -100,7 +89,7 @@ JAX_LIB: Lib = Lib.from_module(jnp)
 
 def sympy_lib() -> Lib:
     """The ``lib`` shim backed by SymPy (imported lazily; raises ImportError without it)."""
-    return Lib.from_module(_require_sympy())
+    return Lib.from_module(require_sympy())
 
 
 # --------------------------------------------------------------------------
@@ -224,7 +213,7 @@ def swell_row(family: str, depth: int, *, batch: int = 10_000, repeats: int = 5)
     ``batch`` points spread evenly over the family's domain are used for the
     evaluation timings; each timing is the best of ``repeats`` runs.
     """
-    sympy = _require_sympy()
+    sympy = require_sympy()
     fam = FAMILIES[family]
     x = sympy.Symbol("x")
 
@@ -328,29 +317,3 @@ def plot_swell(rows: Sequence[SwellRow], path: str | PathLike[str]) -> None:
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize="small")
     fig.savefig(path, format="png")
-
-
-# --------------------------------------------------------------------------
-# Exact checks of scalar derivative rules.
-# --------------------------------------------------------------------------
-
-
-def symbolic_derivative_matches(
-    f: Callable[[Any, Lib], Any],
-    df: Callable[[Any, Lib], Any],
-    *,
-    positive: bool = False,
-) -> bool:
-    """True iff ``df`` is exactly the derivative of ``f``.
-
-    ``f(x, lib)`` and ``df(x, lib)`` are duck-typed (see :class:`Lib`); both are
-    called with a SymPy symbol and :func:`sympy_lib`, and the result is
-    ``sympy.simplify(sympy.diff(f, x) - df) == 0``.  ``positive=True`` declares
-    the symbol positive, which rules such as ``d/dx ln(x) = 1/x`` or
-    ``sqrt(x**2) = x`` need.
-    """
-    sympy = _require_sympy()
-    lib = sympy_lib()
-    # Symbol("x", positive=False) would assert x <= 0, so only pass it when set.
-    x = sympy.Symbol("x", positive=True) if positive else sympy.Symbol("x")
-    return bool(sympy.simplify(sympy.diff(f(x, lib), x) - df(x, lib)) == 0)

@@ -27,9 +27,10 @@ import jax.numpy as jnp
 import numpy as np
 from jax.extend.core import ClosedJaxpr, Jaxpr, Literal
 
+from matcalc.studies._sympy import require_sympy
+from matcalc.vocabulary.domains import Domain
 from matcalc.vocabulary.kinds import Kind
 from matcalc.vocabulary.records import Identity
-from matcalc.studies.swell import _require_sympy
 
 if TYPE_CHECKING:
     import sympy
@@ -57,7 +58,7 @@ def _exact(fn: Callable[..., Any]) -> Callable[..., Any]:
 @functools.cache
 def _rules() -> dict[str, Callable[..., Any]]:
     """Primitive name -> rule, called with the SymPy operands and the equation's params."""
-    sp = _require_sympy()
+    sp = require_sympy()
     rules = {name: getattr(sp, name) for name in _UNARY} | {
         "add": lambda a, b: a + b,
         "sub": lambda a, b: a - b,
@@ -102,7 +103,7 @@ def _convert(value: Any, *, new_dtype: Any, **params: Any) -> Any:
 
 def _select_n(predicate: Any, *cases: Any) -> Any:
     """``lax.select_n``, only where the choice is known symbolically (no Piecewise)."""
-    sp = _require_sympy()
+    sp = require_sympy()
     if predicate is sp.true or predicate is sp.false:
         return cases[int(predicate is sp.true)]  # select_n picks cases[1] where the predicate holds
     if isinstance(predicate, sp.Integer):
@@ -117,7 +118,7 @@ def _select_n(predicate: Any, *cases: Any) -> Any:
 
 def _number(value: Any) -> Any:
     """A JAX literal or constant as an exact SymPy number (7.0 -> 7, 0.5 -> 1/2)."""
-    sp = _require_sympy()
+    sp = require_sympy()
     array = np.asarray(value)
     if array.size != 1:
         raise NotImplementedError(
@@ -174,7 +175,7 @@ def to_sympy(fn: Callable[..., Any], symbols: Sequence[sympy.Symbol]) -> sympy.E
     Raises ``ValueError`` for non-scalar symbols or outputs and ``NotImplementedError`` naming
     any primitive that has no translation.
     """
-    sp = _require_sympy()
+    sp = require_sympy()
     symbols = list(symbols)
     for symbol in symbols:
         if not isinstance(symbol, sp.Symbol):
@@ -204,15 +205,10 @@ def _is_scalar_derivative(record: Identity) -> bool:
     return record.kind is Kind.DERIVATIVE and all(arg.shape == "" for arg in record.args.values())
 
 
-def _symbol(name: str, domain: str) -> sympy.Symbol:
-    # Assumptions from the domain are what let SymPy simplify e.g. d/dx ln(x^2) = 2/x (x != 0)
-    # or x^n with real n (x > 0); "nonzero" and "positive" both imply real in SymPy.
-    sp = _require_sympy()
-    if domain == "positive":
-        return sp.Symbol(name, positive=True)
-    if domain == "nonzero":
-        return sp.Symbol(name, nonzero=True)
-    return sp.Symbol(name, real=True)
+def _symbol(name: str, domain: Domain) -> sympy.Symbol:
+    # The domain's assumptions are what let SymPy simplify e.g. d/dx ln(x^2) = 2/x (x != 0)
+    # or x^n with real n (x > 0).
+    return require_sympy().Symbol(name, **domain.sympy_assumptions)
 
 
 def verify_symbolic(record: Identity) -> SymbolicResult:
@@ -226,8 +222,8 @@ def verify_symbolic(record: Identity) -> SymbolicResult:
             f"identity {record.id!r} ({record.kind.value}, arg shapes {shapes}): symbolic verification "
             "covers only derivatives of scalar functions of scalar arguments"
         )
-    sp = _require_sympy()
-    symbols = {name: _symbol(name, arg.domain.name) for name, arg in record.args.items()}
+    sp = require_sympy()
+    symbols = {name: _symbol(name, arg.domain) for name, arg in record.args.items()}
     derivative = sp.diff(to_sympy(record.f, list(symbols.values())), symbols[record.wrt])
     closed_form = to_sympy(record.closed_form, list(symbols.values()))
     difference = sp.simplify(derivative - closed_form)

@@ -9,6 +9,8 @@ say whether it ``contains`` an array. ``conditioning`` feeds the tolerance of a 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import ClassVar
 
 import jax
@@ -43,6 +45,8 @@ class Domain:
     description: ClassVar[str] = "any real array"
     ranks: ClassVar[tuple[int, ...] | None] = None  # allowed ndims; None: any
     square: ClassVar[bool] = False
+    # What a scalar of the domain is, as SymPy assumptions (symbolic checks simplify with them).
+    sympy_assumptions: ClassVar[Mapping[str, bool]] = MappingProxyType({"real": True})
 
     def check_rank(self, ndim: int, spec: str) -> None:
         """Raise if a shape ``spec`` of rank ``ndim`` cannot carry this domain."""
@@ -89,6 +93,7 @@ class Positive(Domain):
 
     name: ClassVar[str] = "positive"
     description: ClassVar[str] = "entries > 0"
+    sympy_assumptions: ClassVar[Mapping[str, bool]] = MappingProxyType({"positive": True})
 
     def _sample(self, key, shape, dtype):
         return jax.random.uniform(key, shape, dtype, 0.5, 2.0)
@@ -103,6 +108,7 @@ class Nonzero(Domain):
 
     name: ClassVar[str] = "nonzero"
     description: ClassVar[str] = "entries != 0"
+    sympy_assumptions: ClassVar[Mapping[str, bool]] = MappingProxyType({"real": True, "nonzero": True})
 
     def _sample(self, key, shape, dtype):
         k1, k2 = jax.random.split(key)
@@ -313,18 +319,15 @@ DOMAINS.update({d.name: d for d in (SymmetricInvertible(), SymmetricEntries(), S
 
 
 @dataclasses.dataclass(frozen=True)
-class Zero(Domain):
-    """The zero array, with unconstrained tangents: for a derivative taken at the origin, such as
-    the Cookbook's entrywise sum (47), which is the gradient of T -> det(X + TX) at T = 0."""
+class Origin(Domain):
+    """Unconstrained arrays, sampled at the origin: for a derivative taken at 0, such as the
+    Cookbook's entrywise sum (47), which is the gradient of T -> det(X + TX) at T = 0."""
 
-    name: ClassVar[str] = "zero"
-    description: ClassVar[str] = "the zero array (a derivative at the origin)"
+    name: ClassVar[str] = "origin"
+    description: ClassVar[str] = "any real array, sampled at 0 (a derivative at the origin)"
 
     def _sample(self, key, shape, dtype):
         return jnp.zeros(shape, dtype)
-
-    def contains(self, x, rtol=1e-6):
-        return super().contains(x) and not np.any(np.asarray(x))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -430,5 +433,5 @@ class PositiveDefinitePart(Domain):
         return float(np.linalg.cond(np.asarray(x, np.float64)))
 
 
-DOMAINS.update({d.name: d for d in (Zero(), FullRank(), DistinctEigenvalues(), SymmetricDistinctEigenvalues(),
+DOMAINS.update({d.name: d for d in (Origin(), FullRank(), DistinctEigenvalues(), SymmetricDistinctEigenvalues(),
                                     PositiveDefinitePart())})
