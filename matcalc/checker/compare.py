@@ -72,6 +72,11 @@ def compare(
         if elements is not None and elements(out_size, in_size) > budget:
             skipped[name] = (f"size: it materializes {elements(out_size, in_size):.1e} elements, over "
                              f"max_dense={budget:.1e}; the probes below check the same derivative")
+    if not kind.supports_forward(problem):
+        for name in requested:
+            if getattr(kind.reference(name), "forward_mode", False):
+                skipped.setdefault(name, "forward mode: f has a custom_vjp rule, which JAX cannot push tangents "
+                                         "through; the reverse-mode references check it")
     names = [n for n in requested if n not in skipped]
     separate = [n for n in names if getattr(kind.reference(n), "independent_of_autodiff", False)]
     fused = [n for n in names if n not in separate]
@@ -80,6 +85,9 @@ def compare(
     given = None if closed_form else candidate if is_operator(candidate) else jnp.asarray(candidate)
     with _memory_guard(names, out_shape, in_shape, budget):
         outputs = run_program(problem, closed_form, given, layout, fused)
+    if not np.all(np.isfinite(np.asarray(outputs["value"]))):
+        raise InputError(f"f is not finite at the point (its value has NaN or inf; inputs of shapes "
+                         f"{[tuple(a.shape) for a in problem.args]}): a derivative there is meaningless")
     operator = is_operator(outputs["raw"])
     raw = outputs["raw"] if operator else np.asarray(outputs["raw"])
     measured = Measured({n: float("inf") for n in names}, {n: tol for n in names}, {})
@@ -97,7 +105,8 @@ def compare(
         why = (f"conditioning: the inputs' condition number {conditioning:.1e} makes the {dtype} tolerance "
                f"{tol:.1e}, too loose to reject a 1% error")
         measured = dataclasses.replace(measured, inconclusive={n: why for n in names})
-    ok, why_not = decide(names, measured, separate)
+    independent = [n for n in requested if getattr(kind.reference(n), "independent_of_autodiff", False)]
+    ok, why_not = decide(names, measured, independent, requested)
     diagnosis = why_not or (rule_suspect(names, measured, separate) if not ok else None)
     if diagnosis is not None or ok:
         pass  # inconclusive, or f's own rule is the suspect: nothing to say about the candidate's shape
@@ -105,17 +114,18 @@ def compare(
         diagnosis = (f"wrong shape: the operator maps in {tuple(raw.in_shape)} to out {tuple(raw.out_shape)}, "
                      f"but the derivative maps in {tuple(in_shape)} to out {tuple(out_shape)}")
     elif (kind.truth_elements(out_size, in_size) > budget or out_size * in_size > budget):
-        diagnosis = diagnose_probes(problem, raw if operator or not well_formed else cand, tol) if well_formed else (
+        diagnosis = diagnose_probes(problem, raw if operator else cand, tol) if well_formed else (
             f"wrong shape {raw.shape}: layout {layout.value!r} expects {tuple(want)}")
+    elif kind.truth_needs_forward and not kind.supports_forward(problem):
+        diagnosis = "no diagnosis: the exact derivative of this kind needs forward mode, which f's custom_vjp prevents"
     else:
         if operator:
             raw = np.asarray(raw.as_dense(layout))
-        truth = kind.truth(problem)
-        truth = np.asarray(problem.project(truth) if kind.projectable else truth)
+        truth = _traced(lambda p: p.project(kind.truth(p)) if kind.projectable else kind.truth(p), problem)
         # Compare like with like: on a structured domain only the projected part is meaningful.
         shown = raw
         if kind.projectable and layout is Layout.JAX and well_formed:
-            shown = np.asarray(problem.project(jnp.asarray(raw, problem.x.dtype)))
+            shown = np.asarray(_traced(lambda p: p.project(jnp.asarray(raw, p.x.dtype)), problem))
         diagnosis = diagnose(shown, truth, layout, out_shape, in_shape, tol)
         if raw.shape == tuple(want) and not np.iscomplexobj(raw):
             worst = _worst_entry(np.asarray(to_jax(raw, layout, out_shape, in_shape)), truth)
@@ -142,6 +152,12 @@ def compare(
         skipped=skipped,
         inconclusive=measured.inconclusive,
     )
+
+
+def _traced(fn, problem: Problem) -> np.ndarray:
+    """``fn(problem)`` traced and compiled, never op by op (see ``checker.program``)."""
+    return np.asarray(jax.jit(lambda args, tangents: fn(problem.in_place(args, tangents)))(problem.args,
+                                                                                            problem.tangents))
 
 
 @contextlib.contextmanager

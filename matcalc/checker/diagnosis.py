@@ -161,7 +161,9 @@ def diagnose_probes(problem, candidate, tol: float) -> str:
 
     g, x, _ = problem.kind.fd_line(problem.f, problem.argnums[0], problem.args, problem.tangents, None)
     v = problem.directions("diagnosis")
-    push = lambda directions: np.asarray(jax.vmap(lambda vk: jax.jvp(g, (x,), (vk,))[1])(directions))  # noqa: E731
+    # Traced, never op by op (see checker.program).
+    pushed = jax.jit(lambda x, directions: jax.vmap(lambda vk: jax.jvp(g, (x,), (vk,))[1])(directions))
+    push = lambda directions: np.asarray(pushed(x, directions))  # noqa: E731
     got = np.asarray(apply(candidate, v))
     hypotheses = [(None, push(v))]
     if x.ndim == 2 and x.shape[0] == x.shape[1]:

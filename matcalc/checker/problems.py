@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 import jax
 
-from matcalc.references.problem import Problem
+from matcalc.references.problem import Problem, is_operator
 from matcalc.vocabulary.context import RunContext
 from matcalc.vocabulary.records import Identity
 from matcalc.vocabulary.sampling import draw_args, draw_tangents
@@ -30,6 +30,11 @@ def record_problem(record: Identity, context: RunContext, dims: Mapping[str, int
     )
 
 
-def closed_form_value(record: Identity, problem: Problem, closed_form=None) -> Array:
-    """The closed form (the record's, or another with its signature) at the problem's point."""
-    return (closed_form or record.closed_form)(*problem.args, *problem.tangents)
+def closed_form_value(record: Identity, problem: Problem, closed_form=None, *, dense: bool = False) -> Array:
+    """The closed form (the record's, or another with its signature) at the problem's point.
+
+    With ``dense``, a structured operator is materialized in the record's layout (an array as
+    the layout describes it: the diagonal itself for ``diagonal``, the Kronecker matrix for ``vec``).
+    """
+    value = (closed_form or record.closed_form)(*problem.args, *problem.tangents)
+    return value.as_dense(record.layout) if dense and is_operator(value) else value

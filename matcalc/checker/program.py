@@ -6,6 +6,11 @@ reference); now it compiles this one, plus the finite-difference kernel (float64
 dtypes' checks). The inputs, tangents and the probes' key are traced arguments, so another seed or
 another size of the same record reuses the compiled program where the shapes allow.
 
+Every evaluation of the user's code happens inside a trace like this one, never op by op: JAX 0.10
+can dispatch an eager op compiled in one x64 mode with an argument converted in the other (a
+closure over a NumPy float64 constant, checked in float64 and then in float32, fails with
+RuntimeProgramInputMismatch), because the x64 scope is per thread while that conversion is not.
+
 Fusing the compilation must not fuse what the references compute: XLA would merge identical
 subcomputations (``grad`` and ``jacrev`` trace to much the same reverse pass), and one reference's
 result would then stand for another's. So each reference gets its own copy of the inputs, as its
@@ -28,7 +33,15 @@ Array = jax.Array
 
 
 def _program(f: Callable, closed_form: Callable | None, kind, argnums: tuple[int, ...], domains: tuple,
-             layout: Layout, names: tuple[str, ...]) -> Callable:
+             layout: Layout, names: tuple[str, ...], x64: bool) -> Callable:
+    """The program for one function, closed form, kind, references and x64 mode.
+
+    The mode is part of the key, so each mode traces its own function: JAX 0.10 reuses the
+    constants of a trace made in the other mode (a closure over a NumPy float64 array traced with
+    x64 off keeps its float32 copy when the same function is traced again with x64 on), and a
+    float64 check would silently compute in float32.
+    """
+
     def run(copies: tuple[tuple[Array, ...], ...], tangents: tuple[Array, ...], key: Array, candidate):
         first = Problem(f, copies[0], kind, argnums, domains, key, tangents)
         raw = closed_form(*copies[0], *tangents) if closed_form is not None else candidate
@@ -37,11 +50,11 @@ def _program(f: Callable, closed_form: Callable | None, kind, argnums: tuple[int
         # derivative is real, is returned as it is for the host to diagnose, never broadcast or cast.
         if is_operator(raw):
             if (tuple(raw.out_shape), tuple(raw.in_shape)) != (tuple(out_shape), tuple(in_shape)):
-                return {"raw": raw}
+                return {"raw": raw, "value": f(*copies[0])}
             cand = raw
         elif jnp.shape(raw) != expected_shape(layout, out_shape, in_shape) or (
                 jnp.iscomplexobj(raw) and not jnp.iscomplexobj(first.x)):
-            return {"raw": raw}
+            return {"raw": raw, "value": f(*copies[0])}
         else:
             cand = to_jax(jnp.asarray(raw, first.x.dtype), layout, out_shape, in_shape)
         comparisons = {}
@@ -53,7 +66,7 @@ def _program(f: Callable, closed_form: Callable | None, kind, argnums: tuple[int
             c = reference(Problem(f, copy, kind, argnums, domains, key, tangents), given)
             comparisons[name] = (c.reference, c.candidate, c.error, c.scale)
         return {"raw": raw, "comparisons": comparisons, "magnitude": kind.magnitude(first),
-                "zero_scale": kind.zero_scale(first)}
+                "zero_scale": kind.zero_scale(first), "value": f(*copies[0])}
 
     return jax.jit(run)
 
@@ -64,7 +77,8 @@ _cached_program = functools.lru_cache(maxsize=1024)(_program)
 def run_program(problem: Problem, closed_form: Callable | None, candidate, layout: Layout,
                 names: Sequence[str]) -> dict:
     """Run the fused program for ``problem``: the closed form (or the given candidate) and ``names``."""
-    spec = (problem.f, closed_form, problem.kind, problem.argnums, problem.domains, layout, tuple(names))
+    x64 = problem.x.dtype == jnp.float64
+    spec = (problem.f, closed_form, problem.kind, problem.argnums, problem.domains, layout, tuple(names), x64)
     try:
         program = _cached_program(*spec)
     except TypeError:  # an unhashable callable (a class instance defining __eq__): compile uncached

@@ -65,7 +65,8 @@ def measure(comparisons: Mapping[str, Comparison], *, tol: float, atol: float, e
     return Measured(errors, tolerances, inconclusive, zero_truth)
 
 
-def decide(names: Sequence[str], measured: Measured, independent: Sequence[str]) -> tuple[bool, str | None]:
+def decide(names: Sequence[str], measured: Measured, independent: Sequence[str],
+           requested: Sequence[str]) -> tuple[bool, str | None]:
     """(ok, why not) for the references that ran.
 
     A pass needs no failing reference, and at least one conclusive passing reference in each family
@@ -76,11 +77,11 @@ def decide(names: Sequence[str], measured: Measured, independent: Sequence[str])
     failing = [n for n in conclusive if not measured.errors[n] <= measured.tolerances[n]]
     if failing:
         return False, None
-    for family, members in (("autodiff", [n for n in names if n not in independent]),
-                            ("AD-independent", [n for n in names if n in independent])):
+    for family, members in (("autodiff", [n for n in requested if n not in independent]),
+                            ("AD-independent", [n for n in requested if n in independent])):
         if members and not any(n in conclusive for n in members):
-            reasons = "; ".join(f"{n}: {measured.inconclusive[n]}" for n in members)
-            return False, f"inconclusive: every {family} reference abstained ({reasons})"
+            reasons = "; ".join(f"{n}: {measured.inconclusive.get(n, 'skipped')}" for n in members)
+            return False, f"inconclusive: no {family} reference could vote ({reasons})"
     return True, None
 
 

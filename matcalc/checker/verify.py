@@ -12,6 +12,8 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from matcalc.checker.compare import compare
+from matcalc.checker.cost import too_large
+from matcalc.checker.errors import InputError
 from matcalc.checker.problems import record_problem
 from matcalc.checker.result import CheckResult
 from matcalc.vocabulary.catalog import get
@@ -28,8 +30,15 @@ def verify(
     references: Sequence[str] | None = None,
     dims: Mapping[str, int] | None = None,
     check_printed: bool = True,
+    max_dense: float | None = None,
 ) -> CheckResult:
     """Check one identity's closed form on seeded inputs against its references.
+
+    ``dims`` sets sizes of symbolic dimensions (``{"n": 1024}``; fixed sizes such as ``"4 m"``'s 4
+    stay). ``max_dense`` is the size budget of the full references, in elements (see ``compare``:
+    default ``DEFAULT_MAX_DENSE``, 0 for probes only, ``math.inf`` for all); those over it are
+    listed in ``result.skipped``. A record whose f or closed form alone would hold an array over
+    ``cost.MAX_ARRAY_ELEMENTS`` at these sizes is not run: the result fails, saying so.
 
     For an erratum, also check that the printed form fails as stated (unless ``check_printed`` is
     False: at degenerate sizes, such as every dimension 1, a printed transpose can coincide with the
@@ -41,23 +50,43 @@ def verify(
 
     def check(closed_form: Callable) -> CheckResult:
         problem = record_problem(record, context, dims)
-        return compare(
-            problem,
-            closed_form,
-            context,
-            layout=record.layout,
-            references=references,
-            label=record.id,
-            arg_names=list(record.args),
-            real_analytic=record.real_analytic,
-            sources=tuple(map(str, record.sources)),
-        )
+        why = too_large({"f": problem.f, "the closed form": lambda *a: closed_form(*a, *problem.tangents)},
+                        problem.args)
+        if why is not None:
+            return _not_run(record, problem, context, why)
+        try:
+            return compare(
+                problem,
+                closed_form,
+                context,
+                layout=record.layout,
+                references=references,
+                label=record.id,
+                arg_names=list(record.args),
+                real_analytic=record.real_analytic,
+                sources=tuple(map(str, record.sources)),
+                max_dense=max_dense,
+            )
+        except (InputError, MemoryError) as err:  # out of memory: the sizes, not the identity
+            return _not_run(record, problem, context, str(err) or type(err).__name__)
 
     result = context.run(lambda: check(record.closed_form))
     result = dataclasses.replace(result, status=record.status)
-    if record.erratum is not None and check_printed:
+    if record.erratum is not None and check_printed and result.errors:  # (no errors: not run at these sizes)
         result = _with_printed(result, context.run(lambda: check(record.erratum.printed)), record)
     return dataclasses.replace(result, seconds=time.perf_counter() - start)
+
+
+def _not_run(record: Identity, problem, context: RunContext, why: str) -> CheckResult:
+    """A failed result with no reference run: the record cannot be checked at these sizes."""
+    names = record.kind.reference_names(record.real_analytic)
+    return CheckResult(
+        ok=False, errors={}, tolerances={}, diagnosis=f"not run: {why}", label=record.id, kind=record.kind.value,
+        layout=record.layout.value, expected_shape=(), shape=(), dtype=context.dtype, seed=context.seed,
+        domain=", ".join(f"{n}: {a.domain.name}" for n, a in record.args.items()),
+        args={n: tuple(a.shape) for n, a in zip(record.args, problem.args)}, sources=tuple(map(str, record.sources)),
+        device=context.platform, matmul_precision=context.matmul_precision,
+        skipped={name: "not run (see the diagnosis)" for name in names})
 
 
 def _with_printed(corrected: CheckResult, printed: CheckResult, record: Identity) -> CheckResult:
@@ -108,13 +137,17 @@ def verify_all(
     seed: int = 0,
     device: str | None = None,
     progress: Callable[[CheckResult], None] | None = None,
+    dims: Mapping[str, int] | None = None,
+    max_dense: float | None = None,
 ) -> Report:
-    """Verify each record in each dtype; ``progress`` is called after each result."""
+    """Verify each record in each dtype (``dims`` and ``max_dense`` as for ``verify``); ``progress``
+    is called after each result."""
     start = time.perf_counter()
     results = []
-    for record in records:
-        for dtype in dtypes:
-            result = verify(record, dtype=dtype, seed=seed, device=device)
+    records = list(records)
+    for dtype in dtypes:  # one dtype after the other: one x64 switch (see RunContext.run)
+        for record in records:
+            result = verify(record, dtype=dtype, seed=seed, device=device, dims=dims, max_dense=max_dense)
             results.append(result)
             if progress:
                 progress(result)

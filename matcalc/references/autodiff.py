@@ -38,7 +38,13 @@ def HESSIAN_ELEMENTS(out_size: int, in_size: int) -> int:
     return 2 * in_size * in_size
 
 
-def full(transform: Callable, elements: Callable[[int, int], int]) -> Reference:
+def forward(reference: Reference) -> Reference:
+    """Mark a reference that pushes tangents (forward mode): JAX cannot do that through a custom_vjp."""
+    reference.forward_mode = True
+    return reference
+
+
+def full(transform: Callable, elements: Callable[[int, int], int], forward_mode: bool = False) -> Reference:
     """The whole derivative by ``transform`` (jax.grad, jax.jacrev, ...), compared after projection.
 
     It needs the candidate dense; ``elements`` says what it materializes, so a check can skip it
@@ -49,6 +55,7 @@ def full(transform: Callable, elements: Callable[[int, int], int]) -> Reference:
         return Comparison(p.project(transform(p.f_wrt)(p.x)), p.project(candidate))
 
     reference.dense_elements = elements
+    reference.forward_mode = forward_mode
     return reference
 
 
@@ -56,6 +63,7 @@ def rev_over_fwd(f: Callable) -> Callable:
     return jax.jacrev(jax.jacfwd(f))
 
 
+@forward
 def jvp_probes(p: Problem, candidate: Array) -> Comparison:
     """The derivative pushed along random domain tangents, against the candidate applied to them."""
     v = p.directions("jvp")
@@ -71,6 +79,7 @@ def vjp_probes(p: Problem, candidate: Array) -> Comparison:
     return Comparison(p.project(pulled), p.project(pull(candidate, ybar)))
 
 
+@forward
 def line_jvp(p: Problem, candidate: Array) -> Comparison:
     """A differential: every argument moves along its tangent at once."""
     return Comparison(jax.jvp(p.f, p.args, p.tangents)[1], candidate)
@@ -82,11 +91,12 @@ def line_vjp(p: Problem, candidate: Array) -> Comparison:
     ybar = p.cotangents("vjp", out.shape, out.dtype)
     pulled = jax.vmap(pullback)(ybar)  # one stack of cotangents per argument
     inner = sum(jax.vmap(lambda xbar, t=t: jnp.vdot(xbar, t))(xbars) for xbars, t in zip(pulled, p.tangents))
-    # <ybar, dF> can cancel to near zero; Cauchy-Schwarz bounds it by |ybar| |dF|.
-    scale = traced_norm(ybar) * traced_norm(jax.jvp(p.f, p.args, p.tangents)[1])
+    # The sum can cancel to near zero; its terms are bounded by |vjp(ybar)_i| |dX_i| (reverse mode only).
+    scale = sum(traced_norm(xbars) * traced_norm(t) for xbars, t in zip(pulled, p.tangents))
     return Comparison(inner, jax.vmap(lambda y: jnp.vdot(y, candidate))(ybar), scale=scale)
 
 
+@forward
 def directional_jvp(p: Problem, candidate: Array) -> Comparison:
     return Comparison(jax.jvp(p.f_wrt, (p.x,), p.tangents)[1], candidate)
 

@@ -22,7 +22,8 @@ Array = jax.Array
 def _in_float64(p: Problem, candidate: Array) -> tuple[Problem, Array]:
     """The same problem with float32 data cast up, so the FD reference keeps its meaning in float32."""
     up = lambda a: a.astype(jnp.float64) if jnp.issubdtype(a.dtype, jnp.floating) else a  # noqa: E731
-    return p.in_place(tuple(map(up, p.args)), tuple(map(up, p.tangents))), up(candidate)
+    # A structured operator is a pytree: its arrays are cast, its shapes stay.
+    return p.in_place(tuple(map(up, p.args)), tuple(map(up, p.tangents))), jax.tree.map(up, candidate)
 
 
 @functools.lru_cache(maxsize=512)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
 
@@ -93,19 +94,28 @@ class RunContext:
             yield self
 
     def run(self, work: Callable[[], T]) -> T:
-        """``work()`` inside the scope, surviving a JAX cache bug once.
+        """``work()`` inside the scope: one run at a time in the process, JAX's caches cleared
+        whenever the x64 mode changes from the previous run's.
 
-        JAX 0.10 can hand an executable compiled in one x64 mode an argument converted in the
-        other (seen with functions closing over NumPy float64 constants, checked in float64 and
-        then in float32): XLA refuses it with RuntimeProgramInputMismatch. Clearing JAX's caches
-        and running again is correct and only costs recompilation, so it is done once, then re-raised.
+        JAX 0.10 keeps what it traced and converted without the x64 mode in the key: a function
+        closing over a NumPy float64 constant, traced with x64 off, keeps the constant's float32
+        copy when it is traced again with x64 on, so a float64 check silently computes in float32
+        (measured: relative errors of 1e-8 in float64), or XLA refuses the mismatched buffer with
+        RuntimeProgramInputMismatch. Plain JAX code sets x64 once per process and never meets
+        this; matcalc switches it per run. So runs take a process-wide lock (no run starts while
+        another, in either mode, is halfway), and a run in the other mode than the last starts from
+        clean caches. That costs recompilation at each switch, never a wrong result; ``verify_all``
+        runs one dtype after the other to switch once.
         """
-        for attempt in (1, 2):
-            try:
-                with self.scope():
-                    return work()
-            except jax.errors.JaxRuntimeError as err:
-                if attempt == 2 or "RuntimeProgramInputMismatch" not in str(err):
-                    raise
+        global _last_x64
+        with _RUNS:
+            if _last_x64 is not None and _last_x64 != self.x64:
                 jax.clear_caches()
-        raise AssertionError("unreachable")
+            _last_x64 = self.x64
+            with self.scope():
+                return work()
+
+
+# Reentrant: a run may start another (verify checks an erratum's printed form inside its own run).
+_RUNS = threading.RLock()
+_last_x64: bool | None = None  # the mode of the last run, guarded by _RUNS

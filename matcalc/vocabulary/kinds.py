@@ -40,6 +40,8 @@ class Kind:
     fd_probes: ClassVar[bool] = True  # finite differences along random directions (else along the tangents)
     complex_step: ClassVar[bool] = True  # the complex-step reference applies to real-analytic records
     truth_reference: ClassVar[str] = "jax.jacrev"  # what the worked example shows beside the closed form
+    pytrees: ClassVar[bool] = False  # arguments (and derivatives) may be pytrees, flattened per leaf
+    truth_needs_forward: ClassVar[bool] = False  # ``truth`` pushes tangents (impossible through a custom_vjp)
     _references: ClassVar[dict[str, Reference]] = {}
 
     # These singletons are set below the subclasses: ``Kind.GRADIENT`` reads like the enum it replaces.
@@ -108,6 +110,10 @@ class Kind:
             raise ValueError(f"unknown reference {name!r} for a {self.name}; "
                              f"known: {self.reference_names(real_analytic=True)}") from None
 
+    def supports_forward(self, p: Problem) -> bool:
+        """Whether JAX can push tangents through f: not through a custom_vjp function."""
+        return not _has_custom_vjp(jax.make_jaxpr(p.f)(*p.args).jaxpr)
+
     def project(self, p: Problem, j: Array) -> Array:
         """Project a derivative's trailing input axes onto the domain's tangent space at x."""
         return p.domain.project(j, p.x)
@@ -127,6 +133,20 @@ class Kind:
 
     def fd_project(self, p: Problem, a: Array) -> Array:
         return a
+
+
+def _has_custom_vjp(jaxpr) -> bool:
+    """Whether a jaxpr (or one nested in it) calls a custom_vjp function. (Tracing a JVP through
+    one does not fail until lowering, so the jaxpr is searched instead.)"""
+    for eqn in jaxpr.eqns:
+        if "custom_vjp" in eqn.primitive.name:
+            return True
+        for value in eqn.params.values():
+            for sub in value if isinstance(value, (tuple, list)) else (value,):
+                inner = getattr(sub, "jaxpr", None)
+                if inner is not None and _has_custom_vjp(getattr(inner, "jaxpr", inner)):
+                    return True
+    return False
 
 
 def _vary_one(f: Callable, argnum: int, args: tuple[Array, ...]) -> Callable[[Array], Array]:
@@ -150,14 +170,32 @@ def _jacobian_formula(name: str, out_rank: int, in_rank: int, layout: Layout) ->
     return f"d[{', '.join(o)}] = dF_{o} / d{name}_{o} (the diagonal; off-diagonal entries are 0)"
 
 
+def _structure_error(what: str, got, want) -> ValueError:
+    from matcalc.checker.errors import InputError  # late: the checker is built on the kinds
+
+    return InputError(f"the {what} has the structure {jax.tree_util.tree_structure(got)}, but "
+                      f"{jax.tree_util.tree_structure(want)} was expected (what jax's transform of f returns)")
+
+
 class Gradient(Kind):
     """Scalar-valued f: an array of the input's shape."""
 
     __slots__ = ()
     name = "gradient"
+    pytrees = True
+
+    def flatten_pytree(self, value, in_tree, out_tree) -> Array:
+        """A pytree gradient (shaped like the arguments) as one vector, leaf by leaf."""
+        if jax.tree_util.tree_structure(value) != jax.tree_util.tree_structure(in_tree):
+            raise _structure_error("gradient", value, in_tree)
+        for got, want in zip(jax.tree_util.tree_leaves(value), jax.tree_util.tree_leaves(in_tree)):
+            if jnp.shape(got) != jnp.shape(want):
+                raise _structure_error(f"gradient (a leaf of shape {jnp.shape(got)} for {jnp.shape(want)})",
+                                       value, in_tree)
+        return jnp.concatenate([jnp.ravel(leaf) for leaf in jax.tree_util.tree_leaves(value)])
     _references = {"grad": autodiff.full(jax.grad, autodiff.GRAD_ELEMENTS),
                    "jacrev": autodiff.full(jax.jacrev, autodiff.JACREV_ELEMENTS),
-                   "jacfwd": autodiff.full(jax.jacfwd, autodiff.JACFWD_ELEMENTS), "fd": FD}
+                   "jacfwd": autodiff.full(jax.jacfwd, autodiff.JACFWD_ELEMENTS, forward_mode=True), "fd": FD}
 
 
 class Derivative(Gradient):
@@ -166,7 +204,7 @@ class Derivative(Gradient):
     __slots__ = ()
     name = "derivative"
     _references = {"grad": autodiff.full(jax.grad, autodiff.GRAD_ELEMENTS),
-                   "jacfwd": autodiff.full(jax.jacfwd, autodiff.JACFWD_ELEMENTS), "fd": FD}
+                   "jacfwd": autodiff.full(jax.jacfwd, autodiff.JACFWD_ELEMENTS, forward_mode=True), "fd": FD}
 
     def validate(self, varying, out, in_shape, layout):
         super().validate(varying, out, in_shape, layout)
@@ -181,8 +219,23 @@ class Jacobian(Kind):
     name = "jacobian"
     scalar_out = False
     layouts = tuple(Layout)
+    pytrees = True
+
+    def flatten_pytree(self, value, in_tree, out_tree) -> Array:
+        """A pytree Jacobian (jax's: the output's structure of the input's structure of blocks, each
+        out_leaf.shape + in_leaf.shape) as one (out.size, in.size) matrix."""
+        outs, ins = jax.tree_util.tree_leaves(out_tree), jax.tree_util.tree_leaves(in_tree)
+        blocks = jax.tree_util.tree_leaves(value)
+        shapes = [tuple(o.shape) + tuple(jnp.shape(i)) for o in outs for i in ins]
+        if [tuple(jnp.shape(b)) for b in blocks] != shapes:
+            raise _structure_error("Jacobian", value, jax.tree_util.tree_map(lambda o: in_tree, out_tree))
+        rows = []
+        for k, o in enumerate(outs):
+            row = blocks[k * len(ins):(k + 1) * len(ins)]
+            rows.append(jnp.concatenate([b.reshape(int(np.prod(o.shape)), -1) for b in row], axis=1))
+        return jnp.concatenate(rows, axis=0)
     _references = {"jacrev": autodiff.full(jax.jacrev, autodiff.JACREV_ELEMENTS),
-                   "jacfwd": autodiff.full(jax.jacfwd, autodiff.JACFWD_ELEMENTS),
+                   "jacfwd": autodiff.full(jax.jacfwd, autodiff.JACFWD_ELEMENTS, forward_mode=True),
                    "jvp": autodiff.jvp_probes, "vjp": autodiff.vjp_probes, "fd": FD}
 
     def layout_shapes(self, p):
@@ -202,8 +255,10 @@ class Hessian(Kind):
     name = "hessian"
     layouts = (Layout.JAX, Layout.NUMERATOR, Layout.DENOMINATOR, Layout.VEC)
     complex_step = False  # it would need a complex gradient
-    _references = {"hessian": autodiff.full(jax.hessian, autodiff.HESSIAN_ELEMENTS),
-                   "rev_over_fwd": autodiff.full(autodiff.rev_over_fwd, autodiff.HESSIAN_ELEMENTS), "fd": FD}
+    truth_needs_forward = True
+    _references = {"hessian": autodiff.full(jax.hessian, autodiff.HESSIAN_ELEMENTS, forward_mode=True),
+                   "rev_over_fwd": autodiff.full(autodiff.rev_over_fwd, autodiff.HESSIAN_ELEMENTS, forward_mode=True),
+                   "fd": FD}
 
     def index_formula(self, name, out_rank, in_rank, layout):
         a, b = _LETTERS[:in_rank], _LETTERS[in_rank : 2 * in_rank]
@@ -247,6 +302,7 @@ class _AlongTangents(Kind):
     projectable = False
     fd_probes = False
     truth_reference = "jax.jvp"
+    truth_needs_forward = True
 
     def layout_shapes(self, p):
         return (), ()
