@@ -8,6 +8,7 @@ they are wrong. Importing matcalc changes no global JAX configuration.
 from matcalc.checker.check import check_differential, check_gradient, check_hessian, check_jacobian
 from matcalc.checker.errors import InputError
 from matcalc.checker.result import CheckResult
+from matcalc.checker.rules import RulesResult, check_rules
 from matcalc.checker.verify import Report, verify, verify_all
 from matcalc.vocabulary.catalog import catalog, get
 from matcalc.vocabulary.context import RunContext
@@ -31,6 +32,7 @@ __all__ = [
     "Kind",
     "Layout",
     "Report",
+    "RulesResult",
     "RunContext",
     "Source",
     "catalog",
@@ -38,6 +40,7 @@ __all__ = [
     "check_gradient",
     "check_hessian",
     "check_jacobian",
+    "check_rules",
     "get",
     "resolve_domain",
     "resolve_kind",
