@@ -9,7 +9,7 @@ import pytest
 
 import matcalc
 from matcalc.frontends import cli
-from matcalc.studies.fd_study import ORDERS, fd_study, format_study
+from matcalc.studies.fd_study import fd_study, format_study
 
 # sin is real-analytic and jnp.sin accepts complex input, so the complex step applies.
 SIN = matcalc.get("elementwise.sin")

@@ -19,7 +19,7 @@ from matcalc.checker.diagnosis import diagnose
 from matcalc.checker.errors import InputError
 from matcalc.checker.result import CheckResult
 from matcalc.references.problem import Problem
-from matcalc.vocabulary.context import RunContext, dtype_name
+from matcalc.vocabulary.context import RunContext
 from matcalc.vocabulary.domains import Domain, resolve_domain
 from matcalc.vocabulary.kinds import Kind
 from matcalc.vocabulary.layout import Layout, resolve_layout
@@ -109,9 +109,9 @@ def _point(kind: Kind, f: Callable, closed, args: tuple, argnums: tuple[int, ...
             return _Point(f, closed, tuple(np.asarray(a) if _is_array(a) else a for a in args), i,
                           _domain(domain, i, len(args)),
                           [f"arg{k}" for k in range(len(args))])
-        put = lambda x: args[:i] + (x,) + args[i + 1:]  # noqa: E731
-        bound_closed = (lambda x: closed(*put(x))) if callable(closed) else closed
-        return _Point(lambda x: f(*put(x)), bound_closed, (np.asarray(args[i]),), 0,
+        put_one = lambda x: args[:i] + (x,) + args[i + 1:]  # noqa: E731
+        bound_closed = (lambda x: closed(*put_one(x))) if callable(closed) else closed
+        return _Point(lambda x: f(*put_one(x)), bound_closed, (np.asarray(args[i]),), 0,
                       _domain(domain, i, len(args)), [f"arg{i}"])
     if not kind.pytrees:
         raise InputError(f"a {kind.name} check takes array arguments; pytrees and several argnums are supported "

@@ -34,9 +34,10 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jax.extend.core import ClosedJaxpr, Jaxpr
+from jax.extend.core import Jaxpr
 
 from matcalc.studies._sympy import require_sympy
+from matcalc.vocabulary.jaxprs import sub_jaxprs
 from matcalc.studies.plotting import new_figure
 from matcalc.studies.timing import best_of
 
@@ -187,22 +188,10 @@ class SwellRow:
     jax_seconds: float
 
 
-def _sub_jaxprs(param: Any) -> Iterable[Jaxpr]:
-    # Higher-order primitives (jit/pjit, custom_jvp_call, cond, scan, ...) keep
-    # their bodies in params, as a (Closed)Jaxpr or a sequence of them.
-    if isinstance(param, ClosedJaxpr):
-        yield param.jaxpr
-    elif isinstance(param, Jaxpr):
-        yield param
-    elif isinstance(param, (tuple, list)):
-        for item in param:
-            yield from _sub_jaxprs(item)
-
-
 def _count_eqns(jaxpr: Jaxpr) -> int:
     """Equations of ``jaxpr``, each call counted once plus the equations of its body."""
     return sum(
-        1 + sum(_count_eqns(sub) for value in eqn.params.values() for sub in _sub_jaxprs(value))
+        1 + sum(_count_eqns(sub) for value in eqn.params.values() for sub in sub_jaxprs(value))
         for eqn in jaxpr.eqns
     )
 

@@ -21,6 +21,7 @@ from matcalc.references import autodiff
 from matcalc.references.autodiff import Reference
 from matcalc.references.finite import COMPLEX_STEP, FD
 from matcalc.references.problem import Problem, traced_norm
+from matcalc.vocabulary.jaxprs import equations
 from matcalc.vocabulary.layout import Layout
 
 Array = jax.Array
@@ -138,15 +139,7 @@ class Kind:
 def _has_custom_vjp(jaxpr) -> bool:
     """Whether a jaxpr (or one nested in it) calls a custom_vjp function. (Tracing a JVP through
     one does not fail until lowering, so the jaxpr is searched instead.)"""
-    for eqn in jaxpr.eqns:
-        if "custom_vjp" in eqn.primitive.name:
-            return True
-        for value in eqn.params.values():
-            for sub in value if isinstance(value, (tuple, list)) else (value,):
-                inner = getattr(sub, "jaxpr", None)
-                if inner is not None and _has_custom_vjp(getattr(inner, "jaxpr", inner)):
-                    return True
-    return False
+    return any("custom_vjp" in eqn.primitive.name for eqn in equations(jaxpr))
 
 
 def _vary_one(f: Callable, argnum: int, args: tuple[Array, ...]) -> Callable[[Array], Array]:
