@@ -1,9 +1,18 @@
 """Scalar-by-matrix derivatives: the gradient of f(X) has the shape of X (seed 5.1.1)."""
 
 import jax.numpy as jnp
+from jax.scipy.linalg import lu_factor, lu_solve
 
 from identities._sources import SCALAR_BY_MATRIX, cookbook
 from matcalc import Identity, Kind
+
+
+def _inverse_bilinear_gradient(a, X, b):
+    """-(X^{-T} a)(X^{-1} b)^T from one LU factorization of X: trans=1 solves with X^T (not X^H,
+    so the complex step sees the analytic extension)."""
+    lu = lu_factor(X)
+    return -jnp.outer(lu_solve(lu, a, trans=1), lu_solve(lu, b))
+
 
 RECORDS = (
     Identity(
@@ -50,7 +59,7 @@ RECORDS = (
         title="Gradient of the least-squares residual ||AX - B||_F^2",
         latex=r"\frac{\partial}{\partial X} \lVert AX - B\rVert_F^2 = 2 A^\top (AX - B)",
         f=lambda A, X, B: jnp.sum((A @ X - B) ** 2),
-        closed_form=lambda A, X, B: 2 * A.T @ (A @ X - B),
+        closed_form=lambda A, X, B: 2 * (A.T @ (A @ X - B)),  # scale the m x n result, not A
         wrt="X",
         args={"A": "p m", "X": "m n", "B": "p n"},
         kind=Kind.GRADIENT,
@@ -138,7 +147,7 @@ RECORDS = (
         title="Gradient of a^T X^{-1} b",
         latex=r"\frac{\partial}{\partial X} a^\top X^{-1} b = -X^{-\top} a b^\top X^{-\top}",
         f=lambda a, X, b: a @ jnp.linalg.solve(X, b),
-        closed_form=lambda a, X, b: -jnp.outer(jnp.linalg.solve(X.T, a), jnp.linalg.solve(X, b)),
+        closed_form=_inverse_bilinear_gradient,
         wrt="X",
         args={"a": "n", "X": ("n n", "invertible"), "b": "n"},
         kind=Kind.GRADIENT,
