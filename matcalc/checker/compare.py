@@ -17,7 +17,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from matcalc.checker.diagnosis import diagnose, diagnose_probes
+from matcalc.checker.diagnosis import diagnose, diagnose_callable, diagnose_probes
 from matcalc.checker.errors import InputError
 from matcalc.checker.program import run_program
 from matcalc.checker.result import CheckResult
@@ -127,6 +127,7 @@ def compare(
         if kind.projectable and layout is Layout.JAX and well_formed:
             shown = np.asarray(_traced(lambda p: p.project(jnp.asarray(raw, p.x.dtype)), problem))
         diagnosis = diagnose(shown, truth, layout, out_shape, in_shape, tol)
+        diagnosis = diagnose_callable(diagnosis, problem, closed_form, layout, tol)
         if raw.shape == tuple(want) and not np.iscomplexobj(raw):
             worst = _worst_entry(np.asarray(to_jax(raw, layout, out_shape, in_shape)), truth)
     names_ = list(arg_names) if arg_names else [f"arg{i}" for i in range(len(problem.args))]
