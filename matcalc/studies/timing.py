@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import math
-import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 
@@ -23,16 +22,18 @@ def best_of(run: Callable[[], Any], repeats: int) -> float:
     return best
 
 
-def median_of(run: Callable[[], Any], budget: float = 1.0, least: int = 3, most: int = 25) -> float:
-    """Median seconds of calls of ``run``: at least ``least``, then more while they fit in about
-    ``budget`` seconds, up to ``most``.
+def taking_turns(runs: Sequence[Callable[[], Any]], budget: float = 1.0, least: int = 5,
+                 most: int = 25) -> list[list[float]]:
+    """Seconds of each call of each of ``runs``, called in turn: at least ``least`` rounds, then
+    more while they fit in about ``budget`` seconds, up to ``most``.
 
-    On a loaded machine the median is robust to the occasional slow call without depending, as the
-    minimum does, on a single lucky one.
+    Taking turns makes the runs share whatever load the machine has, so that their ratio stays
+    meaningful on a busy machine.
     """
-    times: list[float] = []
-    while len(times) < least or (len(times) < most and sum(times) < budget):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    times: list[list[float]] = [[] for _ in runs]
+    while len(times[0]) < least or (len(times[0]) < most and sum(map(sum, times)) < budget):
+        for run, spent in zip(runs, times):
+            start = time.perf_counter()
+            run()
+            spent.append(time.perf_counter() - start)
+    return times
