@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install verify test docs bench clean
+.PHONY: install verify test test-slow docs bench clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,11 @@ verify: $(INSTALLED)
 test: $(INSTALLED)
 	$(PY) -m pytest -q -n auto
 
+# Checks at real sizes (ln|det X| at 1000 x 1000, references over the size budget, operators at
+# n = 300): a few minutes on two cores.
+test-slow: $(INSTALLED)
+	$(PY) -m pytest -q -n auto -m slow
+
 docs: $(INSTALLED)
 	$(VENV)/bin/matcalc docs --out docs
 
@@ -27,6 +32,7 @@ bench: $(INSTALLED)
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,bench]'
 	$(PY) benchmarks/fd_accuracy.py
 	$(PY) benchmarks/closed_forms.py
+	$(PY) benchmarks/scaling.py --write
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache
