@@ -4,6 +4,7 @@ The gradient points in the direction of steepest ascent, and its norm is the slo
 direction: tests/test_seed_rules.py checks this for the records here.
 """
 
+import jax
 import jax.numpy as jnp
 
 from identities._sources import GRADIENT, cookbook
@@ -52,5 +53,17 @@ RECORDS = (
         kind=Kind.GRADIENT,
         sources=(GRADIENT, cookbook(81)),
         notes="A is not symmetric: only its symmetric part acts, so the gradient is (A + A^T) x, not 2Ax.",
+    ),
+    Identity(
+        id="gradients.logsumexp",
+        title="Gradient of log-sum-exp: the softmax",
+        latex=r"\nabla_x \log \sum_i e^{x_i} = \operatorname{softmax}(x) = \frac{e^{x}}{\sum_i e^{x_i}}",
+        f=lambda x: jax.nn.logsumexp(x),
+        closed_form=lambda x: jax.nn.softmax(x),
+        wrt="x",
+        args={"x": "n"},
+        kind=Kind.GRADIENT,
+        sources=(GRADIENT,),
+        notes="Both sides subtract max(x) before exponentiating, so neither overflows for large x.",
     ),
 )
