@@ -436,6 +436,7 @@ RECORDS = (
         notes="Checked at the power n = 3 on a general X. The second term is as printed; the first is corrected.",
         erratum=Erratum(
             kind="wrong formula",
+            counterexample="X 2 x 2 (at 1 x 1 the transposed term equals the right one)",
             printed=_grad_aXntXnb_printed,
             printed_latex=(
                 r"\sum_{r=0}^{n-1} \left[X^{n-1-r} a b^\top (X^n)^\top X^r "
@@ -515,6 +516,7 @@ RECORDS = (
         ),
         erratum=Erratum(
             kind="typo",
+            counterexample="B 2 x 2, not symmetric, any m (at n = 1, B^T B = B B)",
             printed=_grad_ratio_printed,
             printed_latex=(
                 r"\frac{2 A^\top A x}{x^\top B B x} - \frac{2\, x^\top A^\top A x\, B^\top B x}{(x^\top B^\top B x)^2}"

@@ -310,6 +310,7 @@ RECORDS = (
         "error falls inside float32's diagnosis threshold and reads as a rescaling.",
         erratum=Erratum(
             kind="missing condition",
+            counterexample="A 2 x 2 not symmetric, X 1 x 2, C and B 1 x 1 (a 1 x 1 A is symmetric)",
             printed=_printed_127,
             printed_latex=r"-2 C X (A + X^\top C X)^{-1} X^\top B X (A + X^\top C X)^{-1} + 2 B X (A + X^\top C X)^{-1}",
             diagnosis="unrelated",

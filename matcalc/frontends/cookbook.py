@@ -120,7 +120,10 @@ def render_cookbook(coverage: Sequence[Display], records: Sequence[Identity], ru
         if e.condition:
             lines.append(f"- **holds when** {e.condition}" + (f" (verified in `{e.holds_in}`)" if e.holds_in else ""))
         shapes = ", ".join(f"{n} [{a.shape}]" for n, a in record.args.items())
-        lines += [f"- **inputs** {shapes}; default sizes fail, see `matcalc show {record.id}`", ""]
+        lines.append(f"- **inputs checked** {shapes} (default sizes; `matcalc show {record.id}`)")
+        if e.counterexample:
+            lines.append(f"- **smallest counterexample** {e.counterexample}")
+        lines.append("")
     lines += ["## Conventions (Section 2.8)", "", CONVENTIONS_TEXT, "",
               "| eq | records | note |", "|---|---|---|"]
     for d in coverage:

@@ -80,6 +80,7 @@ class Erratum:
     explanation: str
     condition: str = ""
     holds_in: str = ""
+    counterexample: str = ""  # the smallest inputs on which the printed form fails, found by search
 
     def __post_init__(self) -> None:
         if self.kind not in ERRATUM_KINDS:
