@@ -18,12 +18,12 @@ verify: $(INSTALLED)
 	$(VENV)/bin/matcalc verify --all --dtype both
 
 test: $(INSTALLED)
-	$(PY) -m pytest -q -n auto
+	$(PY) -m pytest -q -n auto --dist loadgroup
 
 # Checks at real sizes (ln|det X| at 1000 x 1000, references over the size budget, operators at
 # n = 300): a few minutes on two cores.
 test-slow: $(INSTALLED)
-	$(PY) -m pytest -q -n auto -m slow
+	$(PY) -m pytest -q -n auto --dist loadgroup -m slow
 
 docs: $(INSTALLED)
 	$(VENV)/bin/matcalc docs --out docs

@@ -1,5 +1,13 @@
-"""Generated from the catalog: one test per identity x reference x dtype, seeded by the test id."""
+"""Generated from the catalog: one test per identity x reference x dtype, and one per identity x dtype
+for the whole verdict.
 
+Each identity is verified once per dtype, with every reference of its kind in one compiled program,
+and its tests read that result: a reference's test fails when that reference disagrees (or abstains),
+the verdict's when the check as a whole does not pass. The tests of one identity share an xdist group
+(`make test` runs `--dist loadgroup`), so the verification runs once, not once per reference.
+"""
+
+import functools
 import importlib
 import pkgutil
 
@@ -10,16 +18,36 @@ import matcalc
 from matcalc.vocabulary.sampling import seed_for
 
 DTYPES = ("float64", "float32")
-CASES = [(r.id, ref, dtype) for r in matcalc.catalog() for ref in r.kind.reference_names(r.real_analytic) for dtype in DTYPES]
+RECORDS = [r.id for r in matcalc.catalog()]
 
 
-@pytest.mark.parametrize(("identity_id", "reference", "dtype"), CASES, ids=["-".join(c) for c in CASES])
-def test_identity_matches_reference(identity_id, reference, dtype, request):
-    result = matcalc.verify(identity_id, dtype=dtype, seed=seed_for(request.node.name), references=[reference])
+@functools.cache
+def _verified(identity_id: str, dtype: str) -> matcalc.CheckResult:
+    return matcalc.verify(identity_id, dtype=dtype, seed=seed_for(f"{identity_id}-{dtype}"))
+
+
+def _case(*values: str):
+    return pytest.param(*values, id="-".join(values), marks=pytest.mark.xdist_group(values[0]))
+
+
+@pytest.mark.parametrize(("identity_id", "reference", "dtype"), [
+    _case(r.id, ref, dtype) for r in matcalc.catalog() for ref in r.kind.reference_names(r.real_analytic)
+    for dtype in DTYPES])
+def test_identity_matches_reference(identity_id, reference, dtype):
+    result = _verified(identity_id, dtype)
+    assert reference in result.errors, f"{reference} did not run: {result.skipped.get(reference)}\n{result}"
+    assert reference not in result.inconclusive, str(result)
+    assert result.errors[reference] <= result.tolerances[reference], str(result)
+
+
+@pytest.mark.parametrize(("identity_id", "dtype"), [_case(i, dtype) for i in RECORDS for dtype in DTYPES])
+def test_identity_verdict(identity_id, dtype):
+    """Every reference together: both families agree, and an erratum's printed form fails as stated."""
+    result = _verified(identity_id, dtype)
     assert result.ok, str(result)
 
 
-@pytest.mark.parametrize("identity_id", [r.id for r in matcalc.catalog()])
+@pytest.mark.parametrize("identity_id", RECORDS)
 def test_identity_at_size_one(identity_id):
     """Every dimension 1: the degenerate sizes that broadcasting bugs hide in."""
     record = matcalc.get(identity_id)
