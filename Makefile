@@ -33,6 +33,8 @@ bench: $(INSTALLED)
 	$(PY) benchmarks/fd_accuracy.py
 	$(PY) benchmarks/closed_forms.py
 	$(PY) benchmarks/scaling.py --write
+	$(PY) benchmarks/throughput.py
+	$(PY) benchmarks/operators.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache
