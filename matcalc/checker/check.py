@@ -190,7 +190,8 @@ def _checked(
     if kind.varies_many:
         differentiated = [_as_floating(f"argument {i}", a) for i, a in enumerate(args)]
     else:
-        differentiated = [np.asarray(leaf) for i in _argnums(argnum, len(args))
+        argnums = _argnums(argnum, len(args))
+        differentiated = [np.asarray(leaf) for i in argnums
                           for leaf in jax.tree_util.tree_leaves(args[i])]
     # The x64 decision: float64 when a differentiated input is float64. Everything from here on
     # (flattening a pytree included) happens inside the run's scope, so float64 stays float64.
@@ -203,17 +204,17 @@ def _checked(
             for i, (d, a) in enumerate(zip(domains, jargs)):
                 _in_domain(i, d, a)
             jtangents = _tangents(tangents, jargs, domains, context)
-            fn, cand, argnums, names = f, closed, tuple(range(len(jargs))), None
+            fn, cand, traced_argnums, names = f, closed, tuple(range(len(jargs))), None
         else:
-            point = _point(kind, f, closed, tuple(args), _argnums(argnum, len(args)), domain, layout)
+            point = _point(kind, f, closed, tuple(args), argnums, domain, layout)
             jargs = tuple(jnp.asarray(a) for a in point.args)
             point = dataclasses.replace(point, args=jargs)
             domains = tuple(point.domain if i == point.argnum else resolve_domain("general") for i in range(len(jargs)))
             _in_domain(point.argnum, point.domain, jargs[point.argnum])
             _validate_f(kind, point)
             jtangents = ()
-            fn, cand, argnums, names = point.f, point.closed, (point.argnum,), point.names
-        problem = Problem(fn, jargs, kind, argnums, domains, context.key_for("references"), jtangents)
+            fn, cand, traced_argnums, names = point.f, point.closed, (point.argnum,), point.names
+        problem = Problem(fn, jargs, kind, traced_argnums, domains, context.key_for("references"), jtangents)
         label = getattr(closed, "__name__", "closed form")
         chosen = [n for n in (references or kind.reference_names()) if n not in exclude]
         if not chosen:
@@ -225,7 +226,7 @@ def _checked(
         result = compare(problem, cand, context, layout=layout, references=chosen, rtol=rtol, atol=atol or 0.0,
                          label=label, arg_names=names, max_dense=max_dense)
         if not kind.varies_many and point.pytree and not result.ok and result.diagnosis and kind.scalar_out:
-            per_leaf = _leaf_diagnosis(f, closed, tuple(args), _argnums(argnum, len(args)), result.tolerances)
+            per_leaf = _leaf_diagnosis(f, closed, tuple(args), argnums, result.tolerances)
             result = dataclasses.replace(result, diagnosis=f"{per_leaf}; as one vector: {result.diagnosis}")
         return result
 

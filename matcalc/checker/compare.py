@@ -72,7 +72,8 @@ def compare(
         if elements is not None and elements(out_size, in_size) > budget:
             skipped[name] = (f"size: it materializes {elements(out_size, in_size):.1e} elements, over "
                              f"max_dense={budget:.1e}; the probes below check the same derivative")
-    if not kind.supports_forward(problem):
+    forward = kind.supports_forward(problem)  # traces f once: the skip and the diagnosis both need it
+    if not forward:
         for name in requested:
             if getattr(kind.reference(name), "forward_mode", False):
                 skipped.setdefault(name, "forward mode: f has a custom_vjp rule, which JAX cannot push tangents "
@@ -116,7 +117,7 @@ def compare(
     elif (kind.truth_elements(out_size, in_size) > budget or out_size * in_size > budget):
         diagnosis = diagnose_probes(problem, raw if operator else cand, tol) if well_formed else (
             f"wrong shape {raw.shape}: layout {layout.value!r} expects {tuple(want)}")
-    elif kind.truth_needs_forward and not kind.supports_forward(problem):
+    elif kind.truth_needs_forward and not forward:
         diagnosis = "no diagnosis: the exact derivative of this kind needs forward mode, which f's custom_vjp prevents"
     else:
         if operator:
