@@ -24,6 +24,7 @@ import jax
 import jax.numpy as jnp
 from jax.tree_util import GetAttrKey
 
+from matcalc.references.problem import is_operator  # one test of "an operator", shared with the checker
 from matcalc.vocabulary.layout import Layout, from_jax, to_jax
 
 Array = jax.Array
@@ -141,11 +142,6 @@ class Operator:
 
     def __neg__(self) -> Operator:
         return Scaled(-1, self)
-
-
-def is_operator(x: Any) -> bool:
-    """Whether x is a structured operator (rather than a dense array)."""
-    return isinstance(x, Operator)
 
 
 class Diagonal(Operator):
