@@ -7,6 +7,7 @@ builds the ``Problem`` and hands it to ``compare``.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Callable, Sequence
 
 import jax
@@ -14,7 +15,8 @@ import jax.numpy as jnp
 import numpy as np
 from jax.flatten_util import ravel_pytree
 
-from matcalc.checker.compare import compare
+from matcalc.checker.compare import DEFAULT_MAX_DENSE, compare
+from matcalc.checker.complexes import diagnose_complex, involves_complex, realify
 from matcalc.checker.diagnosis import diagnose
 from matcalc.checker.errors import InputError
 from matcalc.checker.result import CheckResult
@@ -34,8 +36,8 @@ def _as_floating(what: str, a) -> np.ndarray:
         raise InputError(f"{what} is a {type(a).__name__}, not an array: differentiated arguments are float arrays "
                          "(or pytrees of them); pass others as arguments that argnum does not name")
     if np.issubdtype(arr.dtype, np.complexfloating):
-        raise InputError(f"{what} is complex ({arr.dtype}): matcalc checks real derivatives; differentiate "
-                         "the real and imaginary parts as two real arguments")
+        raise InputError(f"{what} is complex ({arr.dtype}): complex arguments are checked one array at a time "
+                         "(see the README on complex numbers), not as leaves of a pytree")
     if not np.issubdtype(arr.dtype, np.floating):
         raise InputError(f"{what} has dtype {arr.dtype} (shape {arr.shape}): matcalc differentiates float32 or "
                          "float64 arrays; convert with .astype(float), or leave it out of argnum")
@@ -177,12 +179,24 @@ def _checked(
     references: Sequence[str] | None = None,
     exclude: Sequence[str] = (),
     max_dense: float | None = None,
+    convention: str = "jax",
+    holomorphic: bool = False,
 ) -> CheckResult:
     if not args:
         raise InputError("pass the point to check at: check_gradient(f, grad, x, ...)")
     if closed is None:
         raise InputError("the derivative is None: pass a function of the same arguments as f, or an array")
     _tolerances(rtol, atol)
+    varied = tuple(range(len(args))) if kind.varies_many else _argnums(argnum, len(args))
+    leaves = [leaf for i in varied for leaf in jax.tree_util.tree_leaves(args[i])]
+    # f is traced to see its output type: inside the x64 scope the check will run in (see RunContext.run)
+    scope = RunContext.for_arrays(leaves)
+    if scope.run(lambda: involves_complex(kind, f, tuple(args), varied)):
+        return scope.run(lambda: _checked_complex(kind, f, closed, tuple(args), varied, convention=convention, holomorphic=holomorphic,
+                                layout=layout, domain=domain, tangents=tangents, references=references,
+                                rtol=rtol, atol=atol, seed=seed, exclude=exclude, max_dense=max_dense))
+    if holomorphic or convention != "jax":
+        raise InputError("holomorphic= and convention= apply to complex arguments or values; these are real")
     try:
         layout = resolve_layout(layout)
     except ValueError as err:
@@ -231,6 +245,38 @@ def _checked(
         return result
 
     return context.run(work)
+
+
+def _checked_complex(kind: Kind, f: Callable, closed, args: tuple, varied: tuple[int, ...], *, convention: str,
+                     holomorphic: bool, layout, domain, tangents, references, **options) -> CheckResult:
+    """A check with complex arguments or values, run as the check of its realification
+    (``checker.complexes``) and reported in the user's terms. It runs inside the check's x64 scope:
+    realifying and diagnosing trace f too (see RunContext.run)."""
+    if not kind.varies_many and len(varied) != 1:
+        raise InputError("complex arguments are checked one at a time: pass argnum as a single int")
+    argnum = 0 if kind.varies_many else varied[0]
+    real = realify(kind, f, closed, args, argnum, convention=convention, holomorphic=holomorphic, layout=layout,
+                   domain=domain, tangents=tangents, references=references)
+
+    result = _checked(real.kind, real.f, real.closed, real.args, argnum=argnum, tangents=real.tangents,
+                      references=references, **options)
+    dtype = "complex128" if result.dtype == "float64" else "complex64"
+    shapes = {name: tuple(np.shape(args[int(name[3:])])) if name.startswith("arg") and name[3:].isdigit() else shape
+              for name, shape in result.args.items()}
+    result = dataclasses.replace(result, label=getattr(closed, "__name__", "closed form"), kind=kind.value,
+                                 layout=f"jax; {real.note}", worst=None, args=shapes,
+                                 **({"expected_shape": real.expected_shape, "shape": real.expected_shape}
+                                    if real.expected_shape else {}),
+                                 dtype=dtype if any(np.iscomplexobj(np.asarray(args[i])) for i in varied)
+                                 else result.dtype)
+    if result.ok or not result.diagnosis or result.diagnosis.startswith("inconclusive") or kind.varies_many:
+        return result
+    expected = real.expected_shape or ()
+    dense_ok = 4 * math.prod(expected) <= (DEFAULT_MAX_DENSE if options.get("max_dense") is None
+                                           else options["max_dense"])
+    return dataclasses.replace(result, diagnosis=diagnose_complex(
+        result.diagnosis, real, f, closed, args, argnum, convention, min(result.tolerances.values()),
+        options["seed"], dense_ok))
 
 
 def _in_domain(i: int, domain: Domain, a) -> None:

@@ -222,7 +222,8 @@ def _relative_distance(raw, truth, layout, out_shape, in_shape) -> float | None:
     declared = np.asarray(from_jax(jnp.asarray(truth), layout, out_shape, in_shape))
     if declared.shape != raw.shape:
         return None
-    return norm(np.asarray(raw, np.float64) - np.asarray(declared, np.float64)) / max(norm(declared), 1e-300)
+    wide = np.complex128 if np.iscomplexobj(raw) or np.iscomplexobj(declared) else np.float64
+    return norm(np.asarray(raw, wide) - np.asarray(declared, wide)) / max(norm(declared), 1e-300)
 
 
 def diagnose_probes(problem, candidate, tol: float) -> str:

@@ -15,8 +15,10 @@ from collections.abc import Callable
 import jax
 
 from matcalc.checker.check import check_gradient, check_jacobian
+from matcalc.checker.complexes import autodiff_derivative
 from matcalc.checker.result import CheckResult
 from matcalc.references.problem import Problem
+from matcalc.vocabulary.context import RunContext
 from matcalc.vocabulary.kinds import Kind
 
 
@@ -45,26 +47,29 @@ class RulesResult:
 
 
 def check_rules(f: Callable, *args, argnum: int = 0, domain="general", complex_step: bool = False,
-                rtol: float | None = None, seed: int = 0) -> RulesResult:
+                holomorphic: bool = False, rtol: float | None = None, seed: int = 0) -> RulesResult:
     """Check the derivative JAX computes for ``f`` (its custom rules, if any) at ``args``.
 
     ``complex_step=True`` adds the complex-step reference: only for an f whose implementation
-    extends analytically to complex inputs.
+    extends analytically to complex inputs. Complex arguments or values are checked as the check_*
+    functions do (JAX's convention; ``holomorphic=True`` for df/dz of a holomorphic f).
     """
     references = ["fd", "complex_step"] if complex_step else ["fd"]
-    scalar = jax.eval_shape(lambda *a: f(*a), *args).shape == ()
+    # Traced in the checks' own x64 scope, never outside one (see RunContext.run).
+    scope = RunContext.for_arrays([a for a in args if hasattr(a, "dtype") or isinstance(a, float)])
+    scalar = scope.run(lambda: jax.eval_shape(lambda *a: f(*a), *args).shape == ())
     check = check_gradient if scalar else check_jacobian
-    forward_ok = Kind.GRADIENT.supports_forward(
-        Problem(lambda *a: f(*a), tuple(args), Kind.GRADIENT, (argnum,), (), None))
+    forward_ok = scope.run(lambda: Kind.GRADIENT.supports_forward(
+        Problem(lambda *a: f(*a), tuple(args), Kind.GRADIENT, (argnum,), (), None)))
     results, skipped = {}, {}
     for mode, transform in (("reverse", jax.jacrev), ("forward", jax.jacfwd)):
         if mode == "forward" and not forward_ok:
             skipped[mode] = "f has a custom_vjp rule, which JAX cannot push tangents through"
             continue
-        derivative = transform(f, argnum)
+        derivative = scope.run(lambda: autodiff_derivative(f, argnum, transform, tuple(args), holomorphic))
         derivative.__name__ = f"jax.{transform.__name__}(f)"
         result = check(f, derivative, *args, argnum=argnum, domain=domain, rtol=rtol, seed=seed,
-                       references=references)
+                       references=references, **({"holomorphic": True} if holomorphic else {}))
         if not result.ok and not (result.diagnosis or "").startswith("inconclusive"):
             worst = max(result.errors.values())
             result = dataclasses.replace(result, worst=None, diagnosis=(

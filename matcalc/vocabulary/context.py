@@ -109,7 +109,9 @@ class RunContext:
         """
         global _last_x64
         with _RUNS:
-            if _last_x64 is not None and _last_x64 != self.x64:
+            # Before matcalc's first run, the mode the user's own code traced in is the process's.
+            previous = jax.config.jax_enable_x64 if _last_x64 is None else _last_x64
+            if previous != self.x64:
                 jax.clear_caches()
             _last_x64 = self.x64
             with self.scope():
