@@ -94,3 +94,21 @@ def test_readme_states_the_cookbook_counts_and_links_the_page():
     assert "docs/cookbook.md" in readme
     for status, n in counts(coverage()).items():
         assert f"{n} {status.replace('_', ' ')}" in readme, f"the README should state '{n} {status.replace('_', ' ')}'"
+
+
+def _runnable_readme_blocks() -> list[str]:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    return re.findall(r"<!-- run -->\n```python\n(.*?)```", readme, flags=re.S)
+
+
+@pytest.mark.parametrize("index", range(len(_runnable_readme_blocks())))
+def test_readme_examples_marked_runnable_run(index):
+    """Every README example marked ``<!-- run -->`` runs as written, and its assertions hold."""
+    exec(compile(_runnable_readme_blocks()[index], f"README example {index}", "exec"), {})
+
+
+def test_readme_marks_its_examples_runnable():
+    blocks = _runnable_readme_blocks()
+    assert len(blocks) >= 3
+    for api in ("check_rules", "convention=", "params", "holomorphic=True"):
+        assert any(api in block for block in blocks), api

@@ -1,6 +1,11 @@
 """The pytest plugin: the `matcalc` fixture, its options, the records marker, and what a failure shows."""
 
+import re
+from pathlib import Path
+
 import pytest
+
+import matcalc
 
 pytest_plugins = ["pytester"]
 
@@ -79,7 +84,12 @@ def test_dtype_seeds_device(matcalc):
 
 def test_the_records_marker_parametrizes_over_the_catalog(pytester):
     pytester.makepyfile(test_records='''
+import re
+from pathlib import Path
+
 import pytest
+
+import matcalc
 
 @pytest.mark.matcalc_records("scalar_by_matrix.trace_AXB", "differential.trace")
 def test_catalog(matcalc, matcalc_record):
@@ -97,13 +107,23 @@ def test_ids(matcalc_record):
 
 def test_the_records_marker_refuses_unknown_families_and_missing_arguments(pytester):
     pytester.makepyfile(test_bad_family='''
+import re
+from pathlib import Path
+
 import pytest
+
+import matcalc
 
 @pytest.mark.matcalc_records("scalar_by_matrx")
 def test_catalog(matcalc_record):
     pass
 ''', test_no_argument='''
+import re
+from pathlib import Path
+
 import pytest
+
+import matcalc
 
 @pytest.mark.matcalc_records("scalar_by_matrix")
 def test_catalog():
@@ -117,3 +137,12 @@ def test_catalog(matcalc_record):
     result.stdout.fnmatch_lines(["*no identity 'scalar_by_matrx'*",
                                  "*marked matcalc_records but takes no `matcalc_record` argument*",
                                  "*`matcalc_record` comes from @pytest.mark.matcalc_records*"], consecutive=False)
+
+
+def test_the_readme_example_runs_as_written(pytester):
+    """The README's pytest example, copied from the README, passes under the plugin."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    example = re.search(r"```python\n# test_mygrads.py\n(.*?)```", readme, flags=re.S).group(1)
+    pytester.makepyfile(test_mygrads=example)
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1 + len(
+        [r for r in matcalc.catalog() if r.id.startswith("scalar_by_matrix.")]))
