@@ -132,3 +132,22 @@ def test_complex_requests_that_make_no_sense_are_input_errors(call, words):
     with pytest.raises(InputError) as err:
         call()
     assert words in str(err.value), str(err.value)
+
+
+def test_cookbook_89_as_printed_is_the_conjugate_convention():
+    """(89): d(a - x^H b)^2/dx = -2 b (a - x^H b)^*, read with |.|^2: it is 2 df/dx-bar, the conjugate
+    convention, and fails in JAX's; a, b complex and not differentiated."""
+    rng = np.random.default_rng(89)
+    x, b = (rng.normal(size=4) + 1j * rng.normal(size=4) for _ in range(2))
+    a = 0.7 - 0.2j
+    f = lambda x, a, b: jnp.abs(a - jnp.vdot(x, b)) ** 2  # noqa: E731  (vdot conjugates x: x^H b)
+    printed = lambda x, a, b: -2 * b * jnp.conj(a - jnp.vdot(x, b))  # noqa: E731
+    assert check_gradient(f, printed, x, a, b, convention="conjugate")
+    _fails(check_gradient(f, printed, x, a, b), "convention")
+
+
+def test_cookbook_45_differential_of_the_conjugate_transpose():
+    """(45): d(X^H) = (dX)^H, X non-square; (dX)^T, the real rule (44), fails for complex X."""
+    X = RNG.normal(size=(3, 2)) + 1j * RNG.normal(size=(3, 2))
+    assert check_differential(lambda X: X.conj().T, lambda X, dX: dX.conj().T, [X])
+    _fails(check_differential(lambda X: X.conj().T, lambda X, dX: dX.T, [X]))

@@ -144,6 +144,6 @@ COVERAGE = (
             "Seed record, as the directional derivative tr(X^{-1} V); read as ln|det X|, det of either sign."),
     Display("44", "verified", ("differential.transpose",), "Seed record; non-square X."),
     Display("45", "out_of_scope", (),
-            "complex: d(X^H) = (dX)^H needs complex inputs and tangents, which the engine does not sample; "
-            "its real specialization is (44), differential.transpose."),
+            "complex: the catalog samples real points only; d(X^H) = (dX)^H holds through the check API's complex "
+            "differentials (tests/test_complex.py). Its real specialization is (44), differential.transpose."),
 )

@@ -570,8 +570,9 @@ COVERAGE = (
         "89",
         "out_of_scope",
         ("cookbook.forms.lms_real",),
-        "complex: read as 2 d|e|^2/d conj(x), e = a - x^H b (the conjugate Wirtinger convention), it needs "
-        "complex inputs and that convention; the real specialization is verified (cookbook.forms.lms_real).",
+        "complex: the catalog samples real points only. As printed it is 2 d|e|^2/d conj(x), e = a - x^H b: it "
+        "passes check_gradient(..., convention='conjugate') and fails in JAX's convention (tests/test_complex.py); "
+        "the real specialization is a record (cookbook.forms.lms_real).",
     ),
     Display("90", "verified", ("cookbook.forms.power_by_entry",), "At the power n = 3; X non-symmetric."),
     Display("91", "verified", ("cookbook.forms.aXnb",), "At the power n = 3; X non-symmetric."),

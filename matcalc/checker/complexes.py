@@ -152,8 +152,9 @@ def realify(kind: Kind, f: Callable, closed, args: tuple, argnum: int, *, conven
         raise InputError("holomorphic=True needs a complex f of a complex argument, but "
                          f"f's value is {out.dtype} and argument {argnum} is {z.dtype}")
 
-    put = lambda r: args[:argnum] + (to_complex(r) if z_complex else r,) + args[argnum + 1:]  # noqa: E731
-    g = (lambda r: to_real(f(*put(r)))) if out_complex else (lambda r: f(*put(r)))
+    # g and the candidate take every argument, as f does: the real form in place of the complex one.
+    put = lambda a: a[:argnum] + (to_complex(a[argnum]) if z_complex else a[argnum],) + a[argnum + 1:]  # noqa: E731
+    g = (lambda *a: to_real(f(*put(a)))) if out_complex else (lambda *a: f(*put(a)))
     if out_complex and z_complex:
         mapping, note = _holomorphic_map(len(out_shape)), "holomorphic: the candidate is df/dz (no conjugation)"
     elif out_complex:
@@ -182,7 +183,7 @@ def realify(kind: Kind, f: Callable, closed, args: tuple, argnum: int, *, conven
 
 
 def _candidate(closed, put: Callable, converted: Callable):
-    return (lambda r: converted(closed(*put(r)))) if callable(closed) else converted(closed)
+    return (lambda *a: converted(closed(*put(a)))) if callable(closed) else converted(closed)
 
 
 def _realify_differential(f: Callable, df, args: tuple, tangents) -> Realified:
