@@ -219,3 +219,26 @@ def test_console_script_imports_from_the_current_directory(tmp_path):
                          capture_output=True, text=True)
     assert out.returncode == 1, out.stderr  # imported, checked and found transposed
     assert "transposed" in out.stdout and "No module named" not in out.stderr
+
+
+def test_verify_in_worker_processes_gives_the_serial_results_in_order(monkeypatch):
+    from matcalc.checker import verify as verifying
+
+    monkeypatch.setattr(verifying, "PARALLEL_MIN_TASKS", 2)
+    records = [matcalc.get("scalar_by_matrix.trace_AXB"), matcalc.get("differential.trace")]
+    serial = verifying.verify_all(records, dtypes=("float64", "float32"))
+    seen = []
+    parallel = verifying.verify_all(records, dtypes=("float64", "float32"), jobs=2, progress=seen.append)
+    key = lambda report: [(r.label, r.dtype, r.ok, r.diagnosis) for r in report.results]  # noqa: E731
+    assert key(parallel) == key(serial) and len(seen) == 4
+    assert [r.errors.keys() for r in parallel.results] == [r.errors.keys() for r in serial.results]
+
+
+def test_a_record_outside_the_catalog_is_verified_here_even_with_jobs(monkeypatch):
+    from matcalc.checker import verify as verifying
+
+    monkeypatch.setattr(verifying, "PARALLEL_MIN_TASKS", 1)
+    local = Identity(id="local.trace", title="trace", latex="x", f=lambda X: jnp.trace(X),
+                     closed_form=lambda X: jnp.eye(X.shape[0], dtype=X.dtype), wrt="X", args={"X": "n n"},
+                     kind=Kind.GRADIENT, sources=(matcalc.Source.paper("test"),))
+    assert verifying.verify_all([local, local], jobs=2).ok

@@ -27,13 +27,14 @@ import jax
 import jax.numpy as jnp
 
 from matcalc.references.problem import Problem, is_operator
+from matcalc.vocabulary.context import compile_options
 from matcalc.vocabulary.layout import Layout, expected_shape, to_jax
 
 Array = jax.Array
 
 
 def _program(f: Callable, closed_form: Callable | None, kind, argnums: tuple[int, ...], domains: tuple,
-             layout: Layout, names: tuple[str, ...], x64: bool) -> Callable:
+             layout: Layout, names: tuple[str, ...], x64: bool, options: tuple = ()) -> Callable:
     """The program for one function, closed form, kind, references and x64 mode.
 
     The mode is part of the key, so each mode traces its own function: JAX 0.10 reuses the
@@ -68,7 +69,7 @@ def _program(f: Callable, closed_form: Callable | None, kind, argnums: tuple[int
         return {"raw": raw, "comparisons": comparisons, "magnitude": kind.magnitude(first),
                 "zero_scale": kind.zero_scale(first), "value": f(*copies[0])}
 
-    return jax.jit(run)
+    return jax.jit(run, compiler_options=dict(options) or None)
 
 
 _cached_program = functools.lru_cache(maxsize=1024)(_program)
@@ -78,7 +79,8 @@ def run_program(problem: Problem, closed_form: Callable | None, candidate, layou
                 names: Sequence[str]) -> dict:
     """Run the fused program for ``problem``: the closed form (or the given candidate) and ``names``."""
     x64 = problem.x.dtype == jnp.float64
-    spec = (problem.f, closed_form, problem.kind, problem.argnums, problem.domains, layout, tuple(names), x64)
+    options = tuple(sorted(compile_options(problem.args).items()))
+    spec = (problem.f, closed_form, problem.kind, problem.argnums, problem.domains, layout, tuple(names), x64, options)
     try:
         program = _cached_program(*spec)
     except TypeError:  # an unhashable callable (a class instance defining __eq__): compile uncached

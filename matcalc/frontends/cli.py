@@ -247,8 +247,11 @@ def cmd_verify(args: argparse.Namespace) -> int:
     except RuntimeError as err:
         raise UsageError(str(err)) from None
     dims = _verify_dims(records, args.size, args.dims)
+    # One process per core on a CPU; one on an accelerator, which each process would claim whole.
+    jobs = args.jobs or (1 if dims or platform != "cpu" else min(4, os.cpu_count() or 1))
     report = verify_all(records, dtypes=dtypes, seed=args.seed, device=args.device,
-                        progress=_progress(len(records) * len(dtypes)), dims=dims, max_dense=args.max_dense)
+                        progress=_progress(len(records) * len(dtypes)), dims=dims, max_dense=args.max_dense,
+                        jobs=jobs, worker_setup=functools.partial(enable_compilation_cache, disabled=args.no_cache))
     # With an output on stdout ('-'), stdout carries it alone and the table goes to stderr.
     text = functools.partial(print, file=sys.stderr if to_stdout else sys.stdout)
     text(_summary_table(report.results, dtypes))
@@ -428,6 +431,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="size budget of the full references (jacrev, jacfwd, ...), in elements: over it they are "
                         "skipped and the probes check alone; 0: probes only; inf: every reference "
                         "(default 2^25)")
+    p.add_argument("--jobs", type=parse_size, default=None, metavar="N",
+                   help="worker processes (default: one per core, at most 4; 1 on a GPU, and with --size or "
+                        "--dims, where each worker would hold the large arrays)")
     p.add_argument("--json", metavar="FILE", help="write results and a summary as JSON ('-': stdout)")
     p.add_argument("--junit", metavar="FILE", help="write JUnit XML, one testcase per identity x dtype ('-': stdout)")
     p.add_argument("--markdown", metavar="FILE", help="write a markdown summary, e.g. for a CI job summary ('-': stdout)")
