@@ -474,6 +474,78 @@ def test_complex_step_reaches_machine_precision(x64):
     assert (error <= 1e-13 * np.abs(exact)).all()
 
 
+# ----------------------------------------------------------------------------- steps near singularities
+
+
+def pole(x):  # 1 / (x_0 - 1e-3) + x_1: a pole 1e-3 from x = 0, which the default step (~6e-3) reaches past
+    return 1.0 / (x[0] - 1e-3) + x[1]
+
+
+POLE_DIRECTIONS = np.array([[1.0, 0.0], [0.6, 0.8], [0.0, 1.0]])
+POLE_EXACT = POLE_DIRECTIONS @ np.array([-1e6, 1.0])  # the gradient at 0 is (-1 / 1e-3**2, 1)
+
+
+def test_radius_caps_each_directions_step(x64):
+    """The farthest stencil point (h along d for Richardson) lands at RADIUS_FRACTION of the radius."""
+    x = jnp.zeros(2)
+    default = nm.richardson(pole, x, POLE_DIRECTIONS)
+    capped = nm.richardson(pole, x, POLE_DIRECTIONS, radius=jnp.array([1e-3, 1e-3 / 0.6, np.inf]))
+    np.testing.assert_allclose(capped.step, [nm.RADIUS_FRACTION * 1e-3, nm.RADIUS_FRACTION * 1e-3 / 0.6,
+                                             float(default.step[2])])
+    assert float(default.step[0]) > 1e-3  # the default reaches past the pole ...
+    assert relative_error(default.value[:2], POLE_EXACT[:2]) > 0.1
+    assert true_errors_bounded(capped, POLE_EXACT).all()  # ... the capped step does not
+    assert relative_error(capped.value, POLE_EXACT) < 1e-6  # 6e-8: the pole is 8 steps away
+    # a point on the boundary (radius 0) keeps the default step: its estimate says what it is worth
+    assert float(nm.richardson(pole, x, POLE_DIRECTIONS[0], radius=0.0).step) == float(default.step[0])
+    with pytest.raises(ValueError, match=r"radius has shape \(2,\); expected \(\) or one per direction \(3,\)"):
+        nm.richardson(pole, x, POLE_DIRECTIONS, radius=jnp.ones(2))
+
+
+def test_adaptive_step_finds_its_way_past_a_pole_it_was_not_told_of(x64):
+    x = jnp.zeros(2)
+    fixed = nm.richardson(pole, x, POLE_DIRECTIONS)
+    adaptive = nm.richardson(pole, x, POLE_DIRECTIONS, adaptive=True)
+    assert (np.asarray(fixed.error[:2]) > 1e-2 * np.abs(POLE_EXACT[:2])).all()  # the fixed step's estimate knew
+    assert true_errors_bounded(adaptive, POLE_EXACT).all()
+    assert (np.asarray(adaptive.error) < 1e-8 * np.abs(POLE_EXACT)).all()
+    assert float(adaptive.step[0]) < 1e-3 / 8 and float(adaptive.step[2]) == float(fixed.step[2])
+    # where the first step is good it is kept, and so is the estimate
+    smooth = jax.jit(lambda x: (nm.richardson(sin_exp, x, 1.0), nm.richardson(sin_exp, x, 1.0, adaptive=True)))
+    plain, kept = smooth(jnp.asarray(0.7))
+    assert float(kept.step) == float(plain.step) and float(kept.value) == float(plain.value)
+
+
+def test_adaptive_step_where_f_is_nowhere_defined_is_unbounded(x64):
+    """sqrt at 0 is NaN on one side at every step: the estimate is inf, never a finite guess."""
+    estimate = nm.central_difference(lambda x: jnp.sum(jnp.sqrt(x)), jnp.array([0.0, 1.0]), jnp.array([1.0, 1.0]),
+                                     adaptive=True)
+    assert float(estimate.error) == np.inf
+
+
+def test_adaptive_measures_f_s_own_rounding(x64):
+    """tr((X^T C X)^-1 X^T B X) is constant for square X, but computed it wanders by eps times the
+    condition number of X^T C X (3e-12 here, 1e4 ulps): its difference quotients look like a slope.
+    The model's 10 ulps miss that noise; the measured rounding covers it."""
+    rng = np.random.default_rng(126)
+    c, b = rng.normal(size=(4, 4)), rng.normal(size=(4, 4))
+    c, b = c @ c.T + 4 * np.eye(4), b + b.T
+    x = np.random.default_rng(23).normal(size=(4, 4))  # condition number 167
+    f = lambda x: jnp.trace(jnp.linalg.solve(x.T @ c @ x, x.T @ b @ x))  # noqa: E731
+    directions = jnp.asarray(normal(11, (8, 4, 4)))
+    fixed, adaptive = jax.jit(lambda x: (nm.richardson(f, x, directions),
+                                         nm.richardson(f, x, directions, adaptive=True)))(jnp.asarray(x))
+    assert not true_errors_bounded(fixed, np.zeros(8)).all()  # the truth is 0
+    assert true_errors_bounded(adaptive, np.zeros(8)).all()
+    assert (np.asarray(adaptive.error) < 1e-9).all()  # still resolving: the noise is 1e-11
+
+
+def test_complex_step_takes_a_radius(x64):
+    estimate = nm.complex_step(jnp.sin, jnp.asarray(0.5), 1.0, radius=1e-25)
+    assert float(estimate.step) == pytest.approx(nm.RADIUS_FRACTION * 1e-25)
+    assert float(estimate.value) == pytest.approx(np.cos(0.5), rel=1e-15)
+
+
 # ----------------------------------------------------------------------------- bad input
 
 

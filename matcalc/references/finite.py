@@ -1,7 +1,12 @@
 """AD-independent references: finite differences and the complex step, always in float64.
 
-The problem's kind says which line through the point is differenced (``kind.fd_line``); this
-module computes the estimate with ``matcalc.references.numerical`` and compares.
+The problem's kind says which line through the point is differenced (``kind.fd_line``) and how
+far along it the domain reaches (``kind.fd_radius``); this module computes the estimate with
+``matcalc.references.numerical`` and compares. Its steps stay well inside the domain (a step that
+reaches past a singularity of an invertible or SPD argument measures nothing), and the finite
+differences pick among smaller steps by their own error estimates (``adaptive``), so that a point
+near a singularity the domain does not know of (a nearly singular matrix on the general domain)
+is measured too.
 """
 
 from __future__ import annotations
@@ -11,10 +16,12 @@ from collections.abc import Callable
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from matcalc.references import numerical
 from matcalc.references.autodiff import Reference
 from matcalc.references.problem import Comparison, Problem, apply
+from matcalc.vocabulary.context import compile_options
 
 Array = jax.Array
 
@@ -27,18 +34,29 @@ def _in_float64(p: Problem, candidate: Array) -> tuple[Problem, Array]:
 
 
 @functools.lru_cache(maxsize=512)
-def _kernel(f: Callable, kind, argnum: int, method: str) -> Callable:
+def _kernel(f: Callable, kind, argnum: int, method: str, options: tuple = ()) -> Callable:
     """One jitted finite-difference computation per (function, kind, argument, method).
 
     The arguments are traced, not closed over, so verifying the same record again (another seed,
     the other dtype's float64 reference) reuses the compiled computation instead of tracing anew.
     """
 
-    def along(args: tuple[Array, ...], tangents: tuple[Array, ...], v: Array | None) -> numerical.Estimate:
-        g, x, direction = kind.fd_line(f, argnum, args, tangents, v)
-        return numerical.directional(g, x, direction, method=method)
+    adaptive = {} if method == "complex_step" else {"adaptive": True}  # the complex step has no step to choose
 
-    return jax.jit(along)
+    def along(args: tuple[Array, ...], tangents: tuple[Array, ...], v: Array | None,
+              radius: Array) -> numerical.Estimate:
+        g, x, direction = kind.fd_line(f, argnum, args, tangents, v)
+        return numerical.directional(g, x, direction, method=method, radius=radius, **adaptive)
+
+    return jax.jit(along, compiler_options=dict(options) or None)
+
+
+def _radius(p: Problem, v: Array | None) -> np.ndarray:
+    """The domain's reach along each direction of the line (inf where it sets none)."""
+    try:
+        return np.asarray(p.kind.fd_radius(p, v), np.float64)
+    except (jax.errors.TracerArrayConversionError, jax.errors.ConcretizationTypeError):
+        return np.full(() if v is None else len(v), np.inf)  # traced: no concrete point to measure
 
 
 def finite_difference(method: str) -> Reference:
@@ -48,7 +66,8 @@ def finite_difference(method: str) -> Reference:
         with jax.enable_x64(True):
             p64, cand64 = _in_float64(p, candidate)
             v = p64.directions("fd") if p.kind.fd_probes else None
-            est = _kernel(p.f, p.kind, p.argnums[0], method)(p64.args, p64.tangents, v)
+            options = tuple(sorted(compile_options(p64.args).items()))
+            est = _kernel(p.f, p.kind, p.argnums[0], method, options)(p64.args, p64.tangents, v, _radius(p64, v))
             if v is None:
                 return Comparison(est.value, cand64, est.error)
             applied = apply(cand64, v)

@@ -14,6 +14,19 @@ term ``eps * max|f| * sum|w| / h**d`` (times a safety factor, see ``_ULPS``)
 covers the cancellation in the weighted sum. Their sum is the ``error`` of an
 :class:`Estimate`: a conservative bound rather than a sharp prediction.
 
+Where f is smooth only near x (a matrix close to singular, a log near 0), a default step can
+reach past a singularity and the estimate is garbage. Two remedies, both opt-in: ``radius`` (per
+direction, the distance ``|t|`` that ``x + t d`` may move and stay where f is smooth, which the
+caller's domain knows) caps the step so that the farthest point stays within ``RADIUS_FRACTION``
+of it; ``adaptive=True`` then lets the error estimate choose: the step is divided by
+``SHRINK_RATIO`` while the estimate stays above ``sqrt(eps)`` of the value (at most
+``MAX_STEPS`` steps, and never once round-off alone exceeds the best error so far), and the step
+with the smallest estimate is kept, per direction. ``adaptive`` also measures f's own rounding at
+x (``_rounding_of``: 4 more evaluations of f) and puts it in the round-off term where it exceeds
+the model's: a function that amplifies its rounding makes difference quotients of noise that the
+model would take for a slope. (Both the step search and the measurement are only as good as the
+estimate: a step so large that f looks flat across it can fool it; the radius is the remedy.)
+
 Shapes: ``x`` has any shape ``in`` (0-d included) and ``f(x)`` any shape
 ``out``. A direction has shape ``in`` or, batched, ``(k,) + in``; the estimate
 then has shape ``out`` or ``(k,) + out``. Array-level derivatives use the JAX
@@ -45,6 +58,17 @@ T = TypeVar("T")
 # fell below the true error, with 10 none did.
 _ULPS = 10.0
 
+# Steps near singularities (see the module docstring). Along three random directions through
+# diag(1, 1, 1, 1e-3), with the farthest point at 1/8 of sigma_min / |V|_2, tr(X^-1 A) had relative
+# errors 1e-13 to 2e-9 and estimates 5e-10 to 4e-7; at 1/2, estimates up to 1e-4. Head-on at a pole
+# 1/(a + t) the error at a/8 is 6e-8.
+RADIUS_FRACTION = 1 / 8
+SHRINK_RATIO = 4.0  # one shrink cuts Richardson's truncation error 4**6 = 4096 times, raises round-off 4 times
+MAX_STEPS = 20  # steps tried at most by ``adaptive``: down to 4**-19 = 3.6e-12 of the first
+# ``adaptive`` also measures f's rounding (``_rounding_of``): at this many points, each entry of x
+# moved by this many ulps of itself (one draws the rounding errors anew), trusted to this factor.
+_NOISE_DRAWS, _NOISE_ULPS, _NOISE_SAFETY = 3, 4.0, 2.0
+
 
 @functools.partial(
     jax.tree_util.register_dataclass,
@@ -60,8 +84,8 @@ class Estimate:
 
     value: jax.Array  # the estimate, shape out or (k,) + out
     error: jax.Array  # estimated absolute error, same shape as value, >= 0
-    evaluations: int  # calls of f per direction
-    step: float | jax.Array  # the step h (richardson: its largest; the others are h / ratio**i)
+    evaluations: int  # calls of f per direction and step tried (``adaptive`` may try several)
+    step: float | jax.Array  # the step h (richardson: its largest; the others are h / ratio**i), per direction
 
 
 def _compiled(derivative: Callable[..., Estimate]) -> Callable[..., Estimate]:
@@ -98,22 +122,24 @@ def relative_step(
 
 @_compiled
 def forward_difference(
-    f: Function, x: jax.typing.ArrayLike, v: jax.typing.ArrayLike, *, h: float | None = None
+    f: Function, x: jax.typing.ArrayLike, v: jax.typing.ArrayLike, *, h: float | None = None,
+    radius: jax.typing.ArrayLike | None = None, adaptive: bool = False,
 ) -> Estimate:
     """``(f(x + h v) - f(x)) / h``: first order, for when only one side of x is valid.
 
     The error estimate compares with the same rule at ``2h`` (so f is also
     evaluated at ``x + 2h v``: 3 evaluations per direction).
     """
-    return _first_derivative(f, x, v, h, {(0.0,): -1.0, (1.0,): 1.0}, order=1)
+    return _first_derivative(f, x, v, h, {(0.0,): -1.0, (1.0,): 1.0}, order=1, radius=radius, adaptive=adaptive)
 
 
 @_compiled
 def backward_difference(
-    f: Function, x: jax.typing.ArrayLike, v: jax.typing.ArrayLike, *, h: float | None = None
+    f: Function, x: jax.typing.ArrayLike, v: jax.typing.ArrayLike, *, h: float | None = None,
+    radius: jax.typing.ArrayLike | None = None, adaptive: bool = False,
 ) -> Estimate:
     """``(f(x) - f(x - h v)) / h``: the mirror image of :func:`forward_difference` (3 evaluations)."""
-    return _first_derivative(f, x, v, h, {(-1.0,): -1.0, (0.0,): 1.0}, order=1)
+    return _first_derivative(f, x, v, h, {(-1.0,): -1.0, (0.0,): 1.0}, order=1, radius=radius, adaptive=adaptive)
 
 
 _CENTRAL: dict[int, Rule] = {  # antisymmetric first-derivative stencils, by order
@@ -125,7 +151,8 @@ _CENTRAL: dict[int, Rule] = {  # antisymmetric first-derivative stencils, by ord
 
 @_compiled
 def central_difference(
-    f: Function, x: jax.typing.ArrayLike, v: jax.typing.ArrayLike, *, h: float | None = None, accuracy: int = 2
+    f: Function, x: jax.typing.ArrayLike, v: jax.typing.ArrayLike, *, h: float | None = None, accuracy: int = 2,
+    radius: jax.typing.ArrayLike | None = None, adaptive: bool = False,
 ) -> Estimate:
     """Symmetric stencil of order ``accuracy`` (2, 4 or 6) for the directional derivative.
 
@@ -135,7 +162,7 @@ def central_difference(
     """
     half = _lookup(_CENTRAL, accuracy, "accuracy")
     rule = {**half, **{(-o[0],): -w for o, w in half.items()}}
-    return _first_derivative(f, x, v, h, rule, order=accuracy)
+    return _first_derivative(f, x, v, h, rule, order=accuracy, radius=radius, adaptive=adaptive)
 
 
 _SECOND: dict[int, Rule] = {  # symmetric second-derivative stencils, by order
@@ -183,6 +210,8 @@ def richardson(
     h: float | None = None,
     levels: int = 3,
     ratio: float = 2.0,
+    radius: jax.typing.ArrayLike | None = None,
+    adaptive: bool = False,
 ) -> Estimate:
     """Central differences at ``h, h/ratio, ..., h/ratio**(levels-1)``, Richardson-extrapolated.
 
@@ -207,12 +236,14 @@ def richardson(
         table.append(row)
     finest = table[-1]
     gap = _combine(finest[-1], finest[-2], 1.0, -1.0)
-    return _first_derivative(f, x, v, h, finest[-1], order=2 * levels, error_rule=gap)
+    return _first_derivative(f, x, v, h, finest[-1], order=2 * levels, error_rule=gap, radius=radius,
+                             adaptive=adaptive)
 
 
 @_compiled
 def complex_step(
-    f: Function, x: jax.typing.ArrayLike, v: jax.typing.ArrayLike, *, h: float | None = None
+    f: Function, x: jax.typing.ArrayLike, v: jax.typing.ArrayLike, *, h: float | None = None,
+    radius: jax.typing.ArrayLike | None = None,
 ) -> Estimate:
     """``Im f(x + i h v) / h`` for real-analytic ``f`` (which must accept complex input).
 
@@ -222,17 +253,20 @@ def complex_step(
     estimate is ``_ULPS * eps`` relative to the derivative's scale, taken as the
     larger of ``max|value|`` and ``max|f| / max(1, max|x|)`` (round-off in the
     imaginary part follows the magnitudes inside f, not only the result), plus
-    the truncation term with ``|f'''|`` estimated as ``|value| / max(1, max|x|)**2``.
+    the truncation term with ``|f'''|`` estimated as ``|value| / max(1, max|x|)**2``. A ``radius``
+    caps the step like the differences' (it matters only below 1e-20: the complex step leaves the
+    real line, and a singularity off it is as near as one on it).
     """
     x = _checked_input(x)
     if jnp.issubdtype(x.dtype, jnp.complexfloating):
         raise ValueError(f"complex_step needs real x (it adds an imaginary step), got dtype {x.dtype}")
     directions, batched = _batched((v,), x)
     scale = _scale(x)
-    step = 1e-20 * scale if h is None else _checked_step(h)
+    first = 1e-20 * scale if h is None else _checked_step(h)
+    steps = _capped_steps(first, radius, reach=1.0, k=directions[0].shape[0], dtype=jnp.finfo(x.dtype).dtype)
     z = x.astype(jnp.result_type(x.dtype, jnp.complex64))
 
-    def along(d: jax.Array) -> tuple[jax.Array, jax.Array]:  # d: in
+    def along(d: jax.Array, step: jax.Array) -> tuple[jax.Array, jax.Array]:  # d: in
         fz = f(z + 1j * step * d)
         if not jnp.issubdtype(fz.dtype, jnp.complexfloating):
             raise ValueError(f"complex_step needs f to return complex output for complex input, got {fz.dtype}")
@@ -241,8 +275,8 @@ def complex_step(
         error = _ULPS * _eps(x.dtype, value.dtype) * magnitude + (step / scale) ** 2 * jnp.abs(value)
         return value, jnp.broadcast_to(error, value.shape)
 
-    value, error = jax.vmap(along)(*directions)
-    return _unbatched(Estimate(value, error, 1, step), batched)
+    value, error = jax.vmap(along)(*directions, steps)
+    return _unbatched(Estimate(value, error, 1, steps), batched)
 
 
 _METHODS: dict[str, tuple[Callable[..., Estimate], dict[str, int]]] = {
@@ -308,9 +342,15 @@ def hessian(f: Function, x: jax.typing.ArrayLike, *, method: str = "central", **
     cols = jnp.tile(basis, (n,) + (1,) * x.ndim)  # (n*n,) + in: e_j for entry (i, j)
     entries = second_difference(f, x, rows, cols, **fixed, **kw)  # (n*n,)
 
+    rows, cols = np.indices((n, n))
+    upper, lower = np.minimum(rows, cols), np.maximum(rows, cols)
+
     def symmetric(a: jax.Array) -> jax.Array:
+        # Not (m + m.T) / 2: XLA may contract a scaling into that sum (an FMA) with the operands in
+        # either order, which leaves it asymmetric in the last bit. Entries (i, j) and (j, i) are
+        # here the same expression of the same operands, so the result is exactly symmetric.
         matrix = a.reshape(n, n)
-        return (0.5 * (matrix + matrix.T)).reshape(x.shape + x.shape)
+        return (0.5 * (matrix[upper, lower] + matrix[lower, upper])).reshape(x.shape + x.shape)
 
     return dataclasses.replace(entries, value=symmetric(entries.value), error=symmetric(entries.error))
 
@@ -327,11 +367,14 @@ def _first_derivative(
     *,
     order: int,
     error_rule: Rule | None = None,
+    radius: jax.typing.ArrayLike | None = None,
+    adaptive: bool = False,
 ) -> Estimate:
     """Apply a first-derivative rule of the given order; the error rule defaults to `_halving_error`."""
     x = _checked_input(x)
     error_rule = _halving_error(rule, order=order, power=1) if error_rule is None else error_rule
-    return _apply(f, x, (v,), rule, error_rule, power=1, h=_step(h, x, order=order, derivative=1))
+    return _apply(f, x, (v,), rule, error_rule, power=1, h=_step(h, x, order=order, derivative=1), radius=radius,
+                  adaptive=adaptive)
 
 
 def _apply(
@@ -343,12 +386,16 @@ def _apply(
     *,
     power: int,
     h: float | jax.Array,
+    radius: jax.typing.ArrayLike | None = None,
+    adaptive: bool = False,
 ) -> Estimate:
     """Evaluate ``sum_j w_j f(x + h * offsets_j . directions) / h**power`` for each direction.
 
-    f is called once per point (vmapped over the points, then over the
-    directions). The error is |error_rule applied to f| plus the round-off of
-    the weighted sum, ``_ULPS * eps * max|f| * sum|w| / h**power``.
+    f is called once per point (vmapped over the points, then over the directions). The error is
+    |error_rule applied to f| plus the round-off of the weighted sum,
+    ``_ULPS * eps * max|f| * sum|w| / h**power``. Each direction gets its own step: ``h``, capped
+    by its ``radius``, then (``adaptive``) shrunk while its error estimate asks for it; ``adaptive``
+    also measures f's rounding (``_rounding_of``) and lets it stand for the model's when larger.
     """
     stacked, batched = _batched(directions, x)
     points = sorted(rule.keys() | error_rule.keys())
@@ -357,17 +404,101 @@ def _apply(
     weights = jnp.asarray([rule.get(p, 0.0) for p in points], real)  # (p,)
     error_weights = jnp.asarray([error_rule.get(p, 0.0) for p in points], real)  # (p,)
     amplification = float(np.sum(np.abs([rule.get(p, 0.0) for p in points])))
-    scale = h**power
+    # The farthest point from x, in steps along directions of unit length (two directions add up).
+    reach = float(np.max(np.sum(np.abs(np.array(points)), axis=1)))
+    steps = _capped_steps(h, radius, reach=reach, k=stacked[0].shape[0], dtype=real)
+    target = float(np.sqrt(jnp.finfo(x.dtype).eps))
+    measured = _rounding_of(f, x) if adaptive else 0.0
 
-    def along(*ds: jax.Array) -> tuple[jax.Array, jax.Array]:  # each d: in
+    def along(step: jax.Array, *ds: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:  # each d: in
         displacement = sum(_outer(offsets[:, i], d) for i, d in enumerate(ds))  # (p,) + in
-        values = jax.vmap(f)(x + h * displacement)  # (p,) + out
-        value = _weighted(weights, values) / scale
-        roundoff = _ULPS * _eps(x.dtype, values.dtype) * jnp.max(jnp.abs(values)) * amplification / scale
-        return value, jnp.abs(_weighted(error_weights, values)) / scale + roundoff
 
-    value, error = jax.vmap(along)(*stacked)
-    return _unbatched(Estimate(value, error, len(points), h), batched)
+        def at(step: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
+            scale = step**power
+            values = jax.vmap(f)(x + step * displacement)  # (p,) + out
+            value = _weighted(weights, values) / scale
+            rounding = jnp.maximum(_ULPS * _eps(x.dtype, values.dtype) * jnp.max(jnp.abs(values)), measured)
+            roundoff = rounding * amplification / scale
+            return value, jnp.abs(_weighted(error_weights, values)) / scale + roundoff, roundoff
+
+        if not adaptive:
+            value, error, _ = at(step)
+            return value, error, step
+        return _adapted(at, step, target)
+
+    value, error, used = jax.vmap(along)(steps, *stacked)
+    return _unbatched(Estimate(value, error, len(points), used), batched)
+
+
+def _rounding_of(f: Function, x: jax.Array) -> jax.Array:
+    """f's own rounding at x, measured: ``_NOISE_SAFETY * max |f(x') - f(x)|`` over
+    ``_NOISE_DRAWS`` points x' with every entry moved by ``_NOISE_ULPS`` ulps of itself.
+
+    The model's ``_ULPS`` ulps of max|f| hold for most f, not for one that amplifies its rounding
+    (tr((X^T C X)^-1 X^T B X) is constant in exact arithmetic, but computed it wanders by eps times
+    the condition number of X^T C X): a difference quotient of that noise looks like a slope. Moving
+    x by ulps draws every rounding error anew while the exact f moves by no more than its own
+    rounding-level condition, so the spread is the noise a difference has to divide by h.
+    """
+    # Signs from an integer hash (lowbias32) of entry and draw: jax.random would cost more to compile than the rest.
+    index = jnp.arange(x.size, dtype=jnp.uint32).reshape(x.shape)
+    draws = jnp.arange(1, _NOISE_DRAWS + 1, dtype=jnp.uint32).reshape((_NOISE_DRAWS,) + (1,) * x.ndim)
+    bits = index ^ (draws * jnp.uint32(0x9E3779B9))
+    for shift, factor in ((16, 0x7FEB352D), (15, 0x846CA68B)):
+        bits = (bits ^ (bits >> shift)) * jnp.uint32(factor)
+    bits = bits ^ (bits >> 16)
+    signs = (1 - 2 * (bits & 1).astype(jnp.int32)).astype(x.dtype)  # (draws,) + in
+    moved = x + (_NOISE_ULPS * float(jnp.finfo(x.dtype).eps)) * jnp.abs(x) * signs
+    values = jax.vmap(f)(jnp.concatenate([x[None], moved]))  # (1 + draws,) + out
+    spread = jnp.max(jnp.abs(values[1:] - values[0])) if values[0].size else jnp.zeros((), values.dtype)
+    return _NOISE_SAFETY * spread
+
+
+def _capped_steps(h: float | jax.Array, radius: jax.typing.ArrayLike | None, *, reach: float, k: int,
+                  dtype) -> jax.Array:
+    """One step per direction: h, but at most ``RADIUS_FRACTION * radius / reach``, so that the
+    farthest point (``reach`` steps out) stays well inside the radius. A radius of 0 (x on the
+    boundary) is not capped to a step of 0: the estimate's error then says what it is worth."""
+    steps = jnp.broadcast_to(jnp.asarray(h, dtype), (k,))
+    if radius is None:
+        return steps
+    radius = jnp.asarray(radius, dtype)
+    if radius.shape not in ((), (k,)):
+        raise ValueError(f"radius has shape {radius.shape}; expected () or one per direction ({k},)")
+    capped = jnp.minimum(steps, RADIUS_FRACTION * radius / reach)
+    return jnp.where(capped > 0, capped, steps)
+
+
+def _adapted(at: Callable, first: jax.Array, target: float) -> tuple[jax.Array, jax.Array, jax.Array]:
+    """The estimate at the step (first, first / SHRINK_RATIO, ...) whose error estimate is smallest.
+
+    Smaller steps are tried while the estimate exceeds ``target`` times the value (a step that
+    reaches past a singularity, or truncation, dominates), up to ``MAX_STEPS`` in all; the search
+    stops once round-off alone, which only grows as the step shrinks, reaches the best estimate so
+    far. An estimate that is not finite (f undefined at a point) counts as infinitely bad.
+    """
+    shape = jax.eval_shape(at, first)
+    value0 = jnp.zeros(shape[0].shape, shape[0].dtype)
+    inf = jnp.asarray(jnp.inf, shape[1].dtype)
+
+    def body(state):
+        i, step, best_value, best_error, best_step, best_score, _ = state
+        value, error, roundoff = at(step)
+        score = jnp.max(error) if error.size else jnp.zeros((), error.dtype)
+        score = jnp.where(jnp.isfinite(score) & jnp.all(jnp.isfinite(value)), score, inf)
+        better = score < best_score
+        best_value = jnp.where(better, value, best_value)
+        best_error = jnp.where(better, error, best_error)
+        best_step = jnp.where(better, step, best_step)
+        best_score = jnp.minimum(score, best_score)
+        peak = jnp.max(jnp.abs(value)) if value.size else jnp.zeros((), value.dtype)
+        done = (score <= target * peak) | (roundoff >= best_score) | (i + 1 >= MAX_STEPS)
+        return i + 1, step / SHRINK_RATIO, best_value, best_error, best_step, best_score, done
+
+    state = (jnp.zeros((), jnp.int32), first, value0, jnp.full(shape[1].shape, inf), first, inf,
+             jnp.zeros((), bool))
+    state = jax.lax.while_loop(lambda s: ~s[-1], body, state)
+    return state[2], state[3], state[4]
 
 
 def _combine(a: Rule, b: Rule, alpha: float, beta: float) -> Rule:
@@ -433,7 +564,7 @@ def _batched(directions: tuple[jax.typing.ArrayLike, ...], x: jax.Array) -> tupl
 def _unbatched(estimate: Estimate, batched: bool) -> Estimate:
     if batched:
         return estimate
-    return dataclasses.replace(estimate, value=estimate.value[0], error=estimate.error[0])
+    return dataclasses.replace(estimate, value=estimate.value[0], error=estimate.error[0], step=estimate.step[0])
 
 
 def _lookup(table: Mapping[Any, T], key: object, name: str) -> T:

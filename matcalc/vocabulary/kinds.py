@@ -132,6 +132,11 @@ class Kind:
         """(g, x, direction): finite differences of g at x along direction estimate the derivative."""
         return _vary_one(f, argnum, args), args[argnum], v
 
+    def fd_radius(self, p: Problem, v: Array | None) -> np.ndarray:
+        """How far ``fd_line``'s x may move along each of its directions and stay in the domain
+        (``Domain.radius``): one per direction of v, or a scalar for a line without v."""
+        return p.domain.radius(np.asarray(p.x), np.asarray(v))
+
     def fd_project(self, p: Problem, a: Array) -> Array:
         return a
 
@@ -338,6 +343,11 @@ class Differential(_AlongTangents):
         s = jnp.zeros((), args[0].dtype)
         return line, s, jnp.ones_like(s)
 
+    def fd_radius(self, p, v):
+        """Every argument moves along its tangent: the nearest of their domains' limits."""
+        return min((float(d.radius(np.asarray(a), np.asarray(t)[None])[0])
+                    for d, a, t in zip(p.domains, p.args, p.tangents) if np.any(np.asarray(t))), default=np.inf)
+
 
 class Directional(_AlongTangents):
     """The scalar nabla_v f, the direction passed after the arguments."""
@@ -363,6 +373,9 @@ class Directional(_AlongTangents):
 
     def fd_line(self, f, argnum, args, tangents, v):
         return _vary_one(f, argnum, args), args[argnum], tangents[0]
+
+    def fd_radius(self, p, v):
+        return float(p.domain.radius(np.asarray(p.x), np.asarray(p.tangents[0])[None])[0])
 
 
 KINDS: dict[str, Kind] = {k.name: k for k in (Derivative(), Gradient(), Jacobian(), Hessian(), Differential(),
