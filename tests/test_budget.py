@@ -173,3 +173,133 @@ def test_cli_verify_at_a_size_with_probes_only(tmp_path, capsys):
     assert "sizes m=6, n=6, p=2" in out and "max_dense 0" in out
     (result,) = json.loads(path.read_text())["results"]
     assert result["args"]["X"] == [6, 6] and set(result["skipped"]) == {"jacrev", "jacfwd"}
+
+
+# -- what a full reference holds: f's intermediates once per basis vector ----------------------
+
+
+def _problem(f, x, kind):
+    from matcalc.references.problem import Problem
+    from matcalc.vocabulary.domains import resolve_domain
+    import jax
+    return Problem(f=f, args=(jnp.asarray(x),), kind=kind, argnums=(0,), domains=(resolve_domain("general"),),
+                   key=jax.random.PRNGKey(0))
+
+
+def test_jacfwd_holds_f_intermediates_once_per_input():
+    """sum(tanh(x x^T)) for x of 600 entries: its gradient is 600 numbers and its dense references
+    are small by ``dense_elements`` (jacfwd 3.6e5), but jacfwd pushes 600 tangents through the
+    600 x 600 intermediate at once: 2.2e8 elements. jacrev pulls one cotangent (a scalar f)."""
+    from matcalc.checker import cost
+    from matcalc.references.autodiff import JACFWD_ELEMENTS
+    n = 600
+    problem = _problem(lambda x: jnp.sum(jnp.tanh(jnp.outer(x, x))), rng.normal(size=n), matcalc.Kind.GRADIENT)
+    assert JACFWD_ELEMENTS(1, n) <= cost.MAX_ARRAY_ELEMENTS  # what the budget alone sees
+    reasons = cost.too_large_references(problem, ["grad", "jacrev", "jacfwd", "fd"])
+    assert set(reasons) == {"jacfwd"}, reasons
+    assert "(600, 600)" in reasons["jacfwd"] and "per input through f at once (600 " in reasons["jacfwd"], reasons
+
+
+def test_jacrev_holds_f_intermediates_once_per_output():
+    """A vector f: R^n -> R^n through an n x n intermediate. At limit n^3 both fit, one below both
+    are refused: jacrev batches n cotangents, jacfwd n tangents."""
+    from matcalc.checker import cost
+    n = 20
+    problem = _problem(lambda x: jnp.tanh(jnp.outer(x, x)) @ x, rng.normal(size=n), matcalc.Kind.JACOBIAN)
+    assert cost.too_large_references(problem, ["jacrev", "jacfwd", "jvp", "vjp", "fd"], limit=n**3) == {}
+    reasons = cost.too_large_references(problem, ["jacrev", "jacfwd", "jvp", "vjp", "fd"], limit=n**3 - 1)
+    assert set(reasons) == {"jacrev", "jacfwd"} and "per output through f at once (20 " in reasons["jacrev"], reasons
+
+
+# -- records at real sizes: nothing big is built while tracing, sizes a record cannot take -------
+
+
+def _specs(record, n):
+    import jax
+    from matcalc.vocabulary.records import resolve_shape
+    from matcalc.vocabulary.sampling import record_dims
+    sizes = record_dims(record, {d: n for a in record.args.values() for d in a.shape.split() if not d.isdigit()})
+    return [jax.ShapeDtypeStruct(resolve_shape(a.shape, sizes), jnp.float64) for a in record.args.values()]
+
+
+@pytest.mark.parametrize(("identity_id", "closed_form_elements"), [
+    ("cookbook.structured.structure_matrix_toeplitz", 2 * 4096**3),  # the dense Jacobian itself
+    ("cookbook.structured.structure_matrix_symmetric", 4096**4),
+    ("cookbook.structured.chain_rule_toeplitz", 2 * 4096**2),  # S contracted as the diagonal sums it marks
+    ("cookbook.structured.toeplitz_trace_AT", 4096**2),
+])
+def test_structured_records_trace_at_4096_without_building_tables(identity_id, closed_form_elements):
+    """The structure matrices were NumPy tables built while tracing (2n^3 or n^4 numbers: 137 GB and
+    more at n = 4096, a MemoryError). Now iotas: tracing holds nothing, and the cost guard reads the
+    sizes off the program."""
+    import resource
+    from matcalc.checker import cost
+    record = matcalc.get(identity_id)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    elements, _ = cost.largest_array(record.closed_form, _specs(record, 4096))
+    f_elements, _ = cost.largest_array(record.f, _specs(record, 4096))
+    assert elements == closed_form_elements and f_elements <= 2 * 4096**2
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 200_000  # kB: under 200 MB more
+
+
+def test_toeplitz_chain_rule_contracts_like_the_dense_structure_matrices():
+    from identities.cookbook import structured
+    for n in (1, 2, 5):
+        G = jnp.asarray(rng.normal(size=(n, n)))
+        dense = jnp.einsum("kl,adkl->ad", G, structured._toeplitz_structure(n, G.dtype))
+        np.testing.assert_allclose(structured._toeplitz_structure_trace(G), dense, rtol=1e-14, atol=1e-14)
+
+
+def test_a_record_whose_structure_tables_are_too_big_is_not_run_and_says_its_size():
+    result = matcalc.verify("cookbook.structured.structure_matrix_symmetric", dims={"n": 200})
+    assert not result and not result.errors, str(result)
+    assert result.diagnosis.startswith("not run: the closed form materializes") and "(200, 200, 200, 200)" in result.diagnosis
+
+
+@pytest.mark.parametrize("m", [4, 512])
+def test_a_record_outside_the_sizes_it_applies_to_is_not_run_and_says_why(m):
+    """(126) needs X tall, and its X is 4 x m: at m >= 4 f refuses the sizes while traced (SizeError)."""
+    result = matcalc.verify("cookbook.traces.trace_inv_XtCX_XtBX", dims={"m": m}, check_printed=False)
+    assert not result and not result.errors, str(result)
+    assert result.diagnosis.startswith("not run: f does not apply at these sizes: (126) needs X tall"), result.diagnosis
+    assert f"X is 4 x {m}" in result.diagnosis
+
+
+def test_size_error_from_any_f_is_reported_not_run():
+    from matcalc.checker import cost
+
+    def f(X):
+        if X.shape[0] <= X.shape[1]:
+            raise cost.SizeError("X must be tall")
+        return jnp.sum(X)
+
+    assert cost.too_large({"f": f}, [np.zeros((3, 2))]) is None
+    assert cost.too_large({"f": f}, [np.zeros((2, 3))]) == "f does not apply at these sizes: X must be tall"
+
+
+def test_hessian_references_hold_f_intermediates_per_input_and_rev_over_fwd_squared():
+    """hessian = jacfwd(jacrev): n tangents through one reverse pass; rev_over_fwd = jacrev(jacfwd):
+    n cotangents pulled back through n tangents, n^2 copies of f's n x n intermediate."""
+    from matcalc.checker import cost
+    n = 20
+    problem = _problem(lambda x: jnp.sum(jnp.tanh(jnp.outer(x, x))), rng.normal(size=n), matcalc.Kind.HESSIAN)
+    reasons = cost.too_large_references(problem, ["hessian", "rev_over_fwd", "fd"], limit=n**3)
+    assert set(reasons) == {"rev_over_fwd"} and f"({n * n} of them)" in reasons["rev_over_fwd"], reasons
+
+
+def test_arrays_that_do_not_depend_on_the_input_are_not_batched():
+    """x^T A x with A 600 x 600: the tangents go through A x (600 numbers), not through A, so jacfwd
+    holds 600 x 600, under the limit; counting A would refuse it (2.2e8)."""
+    import jax
+
+    from matcalc.checker import cost
+    from matcalc.references.problem import Problem
+    from matcalc.vocabulary.domains import resolve_domain
+    n = 600
+    args = (jnp.asarray(rng.normal(size=n)), jnp.asarray(rng.normal(size=(n, n))))
+    problem = Problem(f=lambda x, A: x @ A @ x, args=args, kind=matcalc.Kind.GRADIENT, argnums=(0,),
+                      domains=(resolve_domain("general"),) * 2, key=jax.random.PRNGKey(0))
+    assert cost.largest_array(problem.f, args) == (n * n, (n, n))
+    assert cost.largest_array(problem.f, args, wrt=(0,)) == (n, (n,))
+    assert cost.too_large_references(problem, ["grad", "jacrev", "jacfwd", "fd"]) == {}
+    assert set(cost.too_large_references(problem, ["jacfwd"], limit=n * n - 1)) == {"jacfwd"}

@@ -99,3 +99,54 @@ def test_kronecker_operator_at_300():
 def test_catalog_kronecker_record_at_300():
     result = matcalc.verify("matrix_by_matrix.AXB_vec", dims={"p": 300, "m": 300, "n": 300, "q": 300})
     assert result and {"jacrev", "jacfwd"} <= set(result.skipped), str(result)
+
+
+# -- the catalog at n = 512: records that failed for the size, not the identity ------------------
+
+
+@pytest.mark.parametrize("identity_id", [
+    "cookbook.determinant.det_AXB",  # det(A) det(X) det(B) ~ 1e432 with singular values in [1, 3]: overflow
+    "cookbook.determinant.det_power_negative",  # det(X)^-2 ~ 1e-288: the complex step underflowed to 0
+    "cookbook.determinant.log_det_XtX_by_pinv",  # det(X^T X) ~ 2e-296: Im det(.) of the complex step subnormal
+])
+def test_determinant_records_at_512(identity_id):
+    result = matcalc.verify(identity_id, dims={"n": 512, "m": 512})
+    assert result and "complex_step" in result.errors and not result.inconclusive, str(result)
+
+
+def test_bounded_det_domains_keep_det_in_range_and_conditioning_at_512(x64):
+    import jax
+
+    from matcalc.vocabulary.domains import DET_HIGH, DET_LOW, DOMAINS
+    for name, shape in [("invertible_bounded_det", (512, 512)), ("full_rank_bounded_det", (1024, 512)),
+                        ("spd_bounded_det", (512, 512)), ("positive_definite_part_bounded_det", (512, 512))]:
+        domain, base = DOMAINS[name], DOMAINS[name.removesuffix("_bounded_det")]
+        x = np.asarray(domain.sample(jax.random.PRNGKey(0), shape, jnp.float64))
+        s = np.linalg.svd(x, compute_uv=False)
+        assert DET_LOW <= np.exp(np.sum(np.log(s))) <= DET_HIGH, name
+        x0 = np.asarray(base.sample(jax.random.PRNGKey(0), shape, jnp.float64))
+        base_volume = np.sum(np.log(np.linalg.svd(x0, compute_uv=False)))  # ~0.65 n: det(X)^3 overflows
+        assert 3 * base_volume > np.log(np.finfo(np.float64).max), name
+        assert domain.contains(x) and domain.conditioning(x) == pytest.approx(base.conditioning(x), rel=1e-9), name
+
+
+def _leads(A):
+    return np.argmax(np.abs(np.linalg.eigh(A)[1]), axis=0)
+
+
+def test_eigenvector_sign_convention_is_constant_within_the_fd_radius_at_512(x64):
+    """f signs each unit eigenvector by its largest-magnitude entry. For Haar eigenvectors at n = 512
+    some column's two largest entries lie ~1e-6 apart: within the finite differences' reach (the
+    domain's radius) a step swaps them, and where they differ in sign f jumps. The record's domain
+    (one entry >= 3/4, the others <= 1/4) keeps every lead within the radius it states."""
+    import jax
+
+    from matcalc.vocabulary.domains import DOMAINS
+    key, shape = jax.random.PRNGKey(0), (512, 512)
+    for name, constant in [("symmetric_distinct_eigenvalues", False), ("symmetric_leading_entry", True)]:
+        domain = DOMAINS[name]
+        A = np.asarray(domain.sample(key, shape, jnp.float64))
+        D = np.asarray(domain.tangent(jax.random.PRNGKey(1), jnp.asarray(A)))
+        radius = float(domain.radius(A, D[None])[0])
+        moved = [_leads(A + t * D) for t in np.linspace(-radius, radius, 9)]
+        assert all(np.array_equal(m, _leads(A)) for m in moved) == constant, name

@@ -19,7 +19,6 @@ questions; only the second is a gradient of f on symmetric matrices.
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 
 from identities._sources import cookbook, paper
 from matcalc import Display, Identity, Kind
@@ -65,20 +64,23 @@ def _symmetric_rule(G):
 
 
 def _offsets(n):
-    """i - j for an n x n matrix (static)."""
-    return np.subtract.outer(np.arange(n), np.arange(n))
+    """i - j for an n x n matrix, traced (an iota): no NumPy table is built while tracing, so
+    tracing costs nothing at any n (at n = 4096 such a table is 134 MB, the tables built from it
+    more), and the cost guard sees every array the program would hold."""
+    r = jnp.arange(n)
+    return r[:, None] - r[None, :]
 
 
 def _toeplitz(p):
     """Toeplitz T from p (2 x n): p[0] its first column (T_ij = p[0, i-j], i >= j), p[1] its first
     row (T_ij = p[1, j-i], j > i). p[1, 0] would duplicate T_00: T does not depend on it."""
     D = _offsets(p.shape[-1])
-    return jnp.where(D >= 0, p[0, np.maximum(D, 0)], p[1, np.maximum(-D, 0)])
+    return jnp.where(D >= 0, p[0, jnp.maximum(D, 0)], p[1, jnp.maximum(-D, 0)])
 
 
 def _symmetric_toeplitz(t):
     """Symmetric Toeplitz T_ij = t_|i-j| from its first column t."""
-    return t[np.abs(_offsets(t.shape[-1]))]
+    return t[jnp.abs(_offsets(t.shape[-1]))]
 
 
 def _alpha(A):
@@ -97,19 +99,32 @@ def _at_toeplitz_entries(M):
 
 
 def _toeplitz_structure(n, dtype):
-    """S[a, d] = dT/dp[a, d] (2 x n x n x n): the structure matrices (134) of ``_toeplitz``."""
+    """S[a, d] = dT/dp[a, d] (2 x n x n x n): the structure matrices (134) of ``_toeplitz``, built by
+    comparisons of iotas (2n^3 numbers when run; nothing while tracing)."""
     D = _offsets(n)[None, None]
-    d = np.arange(n)[None, :, None, None]
+    d = jnp.arange(n)[None, :, None, None]
     below = D == d
     above = (D == -d) & (d > 0)
-    return jnp.asarray(np.concatenate([below, above], axis=0), dtype)
+    return jnp.concatenate([below, above], axis=0).astype(dtype)
+
+
+def _toeplitz_structure_trace(G):
+    """Tr[G^T S^(a,d)] for every parameter (a, d) of ``_toeplitz``, S not built: S^(a,d) is the
+    indicator of one diagonal (k - l = d for a = 0; k - l = -d for a = 1, d > 0; S^(1,0) = 0), so
+    the trace is the sum of G over that diagonal. A segment sum by k - l: n^2 work and memory,
+    where contracting with the dense S (``_toeplitz_structure``) holds 2n^3 numbers."""
+    n = G.shape[-1]
+    sums = jax.ops.segment_sum(G.ravel(), (_offsets(n) + n - 1).ravel(), num_segments=2 * n - 1)  # [k - l + n - 1]
+    return jnp.stack([sums[n - 1:], sums[n - 1::-1].at[0].set(0)])
 
 
 def _symmetric_structure(n, dtype):
-    """S^{ij}_{kl} = dX_kl/dL_ij = d_ik d_jl + d_il d_jk - d_ij d_ik d_jl, in JAX layout [k, l, i, j]."""
-    e = np.eye(n)
-    S = np.einsum("ik,jl->klij", e, e) + np.einsum("il,jk->klij", e, e) - np.einsum("ij,ik,jl->klij", e, e, e)
-    return jnp.asarray(S, dtype)
+    """S^{ij}_{kl} = dX_kl/dL_ij = d_ik d_jl + d_il d_jk - d_ij d_ik d_jl, in JAX layout [k, l, i, j],
+    built by comparisons of iotas (n^4 numbers when run; nothing while tracing)."""
+    r = jnp.arange(n)
+    k, l, i, j = r[:, None, None, None], r[None, :, None, None], r[None, None, :, None], r[None, None, None, :]
+    one = lambda mask: mask.astype(dtype)  # noqa: E731
+    return one((i == k) & (j == l)) + one((i == l) & (j == k)) - one((i == j) & (i == k) & (j == l))
 
 
 # -- a concrete composite: g(X) = sum(tanh(B X C)), G = B^T sech^2(B X C) C^T --------------------
@@ -163,9 +178,7 @@ RECORDS = (
                r"= \operatorname{Tr}\Big[\Big[\frac{\partial f}{\partial T}\Big]^\top S^{ij}\Big],\quad "
                r"f = \textstyle\sum \tanh(BTC)"),
         f=lambda B, p, C: _tanh_sum(B, _toeplitz(p), C),
-        closed_form=lambda B, p, C: jnp.einsum(
-            "kl,adkl->ad", _tanh_sum_grad(B, _toeplitz(p), C), _toeplitz_structure(p.shape[-1], p.dtype)
-        ),
+        closed_form=lambda B, p, C: _toeplitz_structure_trace(_tanh_sum_grad(B, _toeplitz(p), C)),
         wrt="p",
         args={"B": "m n", "p": "2 n", "C": "n q"},
         kind=Kind.GRADIENT,
@@ -175,7 +188,9 @@ RECORDS = (
         notes=(
             "T = toeplitz(first column p[0], first row p[1]); p[1, 0] is unused (T_00 = p[0, 0]), so its "
             "derivative is 0 and S for it is 0. G = B^T sech^2(BTC) C^T is the unconstrained gradient; the "
-            "closed form contracts it with the structure matrices S^{(a,d)} = dT/dp[a, d] (ones on one diagonal)."
+            "closed form contracts it with the structure matrices S^{(a,d)} = dT/dp[a, d] (ones on one diagonal): "
+            "Tr[G^T S^{(a,d)}] is the sum of G over that diagonal, taken as such (a segment sum by k - l), so "
+            "that the 2n^3 entries of S are never built."
         ),
     ),
     # (134) the structure matrices, checked as the Jacobian of the parametrization.

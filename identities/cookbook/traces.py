@@ -12,6 +12,7 @@ from jax.scipy.linalg import expm
 
 from identities._sources import cookbook
 from matcalc import Display, Erratum, Identity, Kind
+from matcalc.checker.cost import SizeError
 
 _power = jnp.linalg.matrix_power
 
@@ -59,6 +60,19 @@ def _grad_A_power(A, X, k):
 def _tr_inv_quad(P, Q):
     """tr(P^{-1} Q), by a solve."""
     return jnp.trace(jnp.linalg.solve(P, Q))
+
+
+def _tr_inv_XtCX_XtBX(X, C, B):
+    """(126)'s f, for tall X only: square X makes the trace the constant tr(C^{-1} B), wide X makes
+    X^T C X singular. X's row count is fixed (4), so at m >= 4 the record does not apply; it says
+    so while being traced (``SizeError``: reported as not run at these sizes)."""
+    rows, cols = X.shape
+    if rows <= cols:
+        why = (f"X^T C X is {cols} x {cols} of rank {rows}, singular" if rows < cols
+               else "the trace is the constant tr(C^{-1} B), and both sides vanish")
+        raise SizeError(f"(126) needs X tall, but X is {rows} x {cols} ({why}); the record fixes X's rows at {rows} "
+                        f"so that X stays tall down to m = 1, which takes m < {rows}")
+    return _tr_inv_quad(X.T @ C @ X, X.T @ B @ X)
 
 
 def _printed_125(X, C, A):
@@ -289,12 +303,14 @@ RECORDS = (
         "trace_inv_XtCX_XtBX", 126, "Gradient of tr[(X^T C X)^{-1} (X^T B X)]",
         r"\frac{\partial}{\partial X} \operatorname{tr}\left[(X^\top C X)^{-1}(X^\top B X)\right] = "
         r"-2 C X (X^\top C X)^{-1} X^\top B X (X^\top C X)^{-1} + 2 B X (X^\top C X)^{-1}",
-        lambda X, C, B: _tr_inv_quad(X.T @ C @ X, X.T @ B @ X), _printed_126,
+        _tr_inv_XtCX_XtBX, _printed_126,
         {"X": ("4 m", "full_rank"), "C": ("4 4", "spd"), "B": ("4 4", "symmetric")},
         notes=f"{_SYM_BC} {_C_SPD} For square invertible X the trace is the constant tr(C^{{-1}} B) and both "
         "sides vanish; a tall X (4 x m, m < 4) makes the check meaningful, the gradient being nonzero. The row "
-        "count is fixed so that X stays tall at every size, m = 1 included: at 1 x 1 the truth is exactly 0 "
-        "and the check would compare rounding with rounding.",
+        "count is fixed so that X stays tall at small sizes, m = 1 included: at 1 x 1 the truth is exactly 0 "
+        "and the check would compare rounding with rounding. The price: at m >= 4 (such as --size 512) X is "
+        "square or wide and the identity does not apply; f says so while traced, and the record is reported "
+        "not run at those sizes.",
     ),
     _gradient(
         "trace_inv_A_XtCX_XtBX", 127, "Gradient of tr[(A + X^T C X)^{-1} (X^T B X)], general A (corrected)",

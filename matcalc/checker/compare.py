@@ -17,11 +17,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from matcalc.checker.cost import too_large_references
 from matcalc.checker.diagnosis import diagnose, diagnose_callable, diagnose_probes
 from matcalc.checker.errors import InputError
 from matcalc.checker.program import run_program
 from matcalc.checker.result import CheckResult
-from matcalc.checker.tolerance import default_rtol
+from matcalc.checker.tolerance import default_rtol, rounding_noise
 from matcalc.checker.verdict import TOL_CAP, Measured, decide, measure, rule_suspect
 from matcalc.references.problem import Comparison, Problem, is_operator, norm
 from matcalc.vocabulary.context import RunContext, dtype_name
@@ -72,6 +73,7 @@ def compare(
         if elements is not None and elements(out_size, in_size) > budget:
             skipped[name] = (f"size: it materializes {elements(out_size, in_size):.1e} elements, over "
                              f"max_dense={budget:.1e}; the probes below check the same derivative")
+    skipped.update(too_large_references(problem, [n for n in requested if n not in skipped]))
     forward = kind.supports_forward(problem)  # traces f once: the skip and the diagnosis both need it
     if not forward:
         for name in requested:
@@ -101,7 +103,8 @@ def compare(
             comparisons.update({name: kind.reference(name)(problem, cand) for name in separate})
         measured = measure(comparisons, tol=tol, atol=atol, eps=float(np.finfo(dtype).eps),
                            terms=norm(outputs["magnitude"]), zero_scale=norm(outputs["zero_scale"]),
-                           independent=separate)
+                           independent=separate,
+                           noise=lambda: _noise(problem, closed_form, given, layout, fused, comparisons))
     if rtol is None and tol > TOL_CAP:
         why = (f"conditioning: the inputs' condition number {conditioning:.1e} makes the {dtype} tolerance "
                f"{tol:.1e}, too loose to reject a 1% error")
@@ -154,6 +157,15 @@ def compare(
         skipped=skipped,
         inconclusive=measured.inconclusive,
     )
+
+
+def _noise(problem: Problem, closed_form, given, layout: Layout, fused: Sequence[str], comparisons) -> dict:
+    """The autodiff references' rounding noise at the point (``tolerance.rounding_noise``), from
+    the same compiled program run a few ulps away."""
+    def run(moved: Problem) -> dict:
+        return {n: c[0] for n, c in run_program(moved, closed_form, given, layout, fused)["comparisons"].items()}
+
+    return rounding_noise(problem, run, {n: comparisons[n].reference for n in fused})
 
 
 def _traced(fn, problem: Problem) -> np.ndarray:
