@@ -303,3 +303,22 @@ def test_arrays_that_do_not_depend_on_the_input_are_not_batched():
     assert cost.largest_array(problem.f, args, wrt=(0,)) == (n, (n,))
     assert cost.too_large_references(problem, ["grad", "jacrev", "jacfwd", "fd"]) == {}
     assert set(cost.too_large_references(problem, ["jacfwd"], limit=n * n - 1)) == {"jacfwd"}
+
+
+def test_records_not_run_at_a_size_are_counted_apart_and_do_not_fail_the_run(tmp_path, capsys):
+    """At sizes where a record cannot be evaluated, verify says "not run" with the reason, in the table,
+    the JSON and JUnit (skipped), and exits 0 when everything that ran passed; nothing run is not a pass."""
+    import json
+
+    from matcalc.frontends import cli
+
+    junit, out = tmp_path / "j.xml", tmp_path / "v.json"
+    code = cli.main(["verify", "cookbook.traces.trace_inv_XtCX_XtBX", "scalar_by_matrix.trace_AXB", "--dims", "m=5",
+                     "--json", str(out), "--junit", str(junit)])
+    text = capsys.readouterr().out
+    assert code == 0, text
+    assert "1 passed, 0 failed, 1 not run at these sizes" in text and "not run: cookbook.traces" in text
+    summary = json.loads(out.read_text())["summary"]
+    assert (summary["passed"], summary["failed"], summary["not_run"]) == (1, 0, 1)
+    assert 'skipped="1"' in junit.read_text() and "<skipped" in junit.read_text()
+    assert cli.main(["verify", "cookbook.traces.trace_inv_XtCX_XtBX", "--dims", "m=5"]) == 1  # none ran

@@ -29,6 +29,7 @@ from matcalc.vocabulary.context import RunContext, dtype_name
 from matcalc.vocabulary.layout import Layout, expected_shape, resolve_layout, to_jax
 
 
+OUT_OF_MEMORY = "out of memory"  # how an InputError for memory begins: verify reports it as not run
 # Full references run while what they materialize stays under this many elements (256 MiB in float64).
 DEFAULT_MAX_DENSE = 2**25
 
@@ -183,7 +184,7 @@ def _memory_guard(names, out_shape, in_shape, budget):
         if "RESOURCE_EXHAUSTED" not in str(err):
             raise
         raise InputError(
-            f"out of memory in the references {list(names)} for a derivative of out {tuple(out_shape)} by "
+            f"{OUT_OF_MEMORY} in the references {list(names)} for a derivative of out {tuple(out_shape)} by "
             f"in {tuple(in_shape)}: pass a smaller max_dense (now {budget:.1e} elements) so that only "
             "matrix-free probes run, or use smaller inputs") from None
 

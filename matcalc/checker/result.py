@@ -37,6 +37,10 @@ class CheckResult:
     printed: CheckResult | None = None  # an erratum's printed form, checked beside the corrected one
     skipped: dict[str, str] = dataclasses.field(default_factory=dict)  # reference -> why it did not run
     inconclusive: dict[str, str] = dataclasses.field(default_factory=dict)  # reference -> why it abstained
+    # Why the record could not be evaluated at the requested sizes (an array over the budget, a shape
+    # it does not apply to), or None. Such a result is not ok, and not a failure either: it says
+    # nothing about the identity, and a report counts it apart.
+    not_run: str | None = None
 
     def __bool__(self) -> bool:
         return self.ok
@@ -68,6 +72,7 @@ class CheckResult:
             "status": self.status,
             "skipped": self.skipped,
             "inconclusive": self.inconclusive,
+            "not_run": self.not_run,
             **({"printed": {"errors": {k: num(v) for k, v in self.printed.errors.items()},
                             "diagnosis": self.printed.diagnosis}} if self.printed else {}),
         }

@@ -11,7 +11,7 @@ import dataclasses
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
-from matcalc.checker.compare import compare
+from matcalc.checker.compare import OUT_OF_MEMORY, compare
 from matcalc.checker.cost import too_large
 from matcalc.checker.errors import InputError
 from matcalc.checker.problems import record_problem
@@ -39,7 +39,8 @@ def verify(
     stay). ``max_dense`` is the size budget of the full references, in elements (see ``compare``:
     default ``DEFAULT_MAX_DENSE``, 0 for probes only, ``math.inf`` for all); those over it are
     listed in ``result.skipped``. A record whose f or closed form alone would hold an array over
-    ``cost.MAX_ARRAY_ELEMENTS`` at these sizes is not run: the result fails, saying so.
+    ``cost.MAX_ARRAY_ELEMENTS`` at these sizes, or that runs out of memory, is not run: the result
+    is not ok and says why (``not_run``), and a report counts it apart from the failures.
 
     For an erratum, also check that the printed form fails as stated (unless ``check_printed`` is
     False: at degenerate sizes, such as every dimension 1, a printed transpose can coincide with the
@@ -68,8 +69,12 @@ def verify(
                 sources=tuple(map(str, record.sources)),
                 max_dense=max_dense,
             )
-        except (InputError, MemoryError) as err:  # out of memory: the sizes, not the identity
+        except MemoryError as err:  # out of memory: the sizes, not the identity
             return _not_run(record, problem, context, str(err) or type(err).__name__)
+        except InputError as err:
+            if not str(err).startswith(OUT_OF_MEMORY):
+                raise  # a record the engine refuses is a defect of the catalog, never "not run"
+            return _not_run(record, problem, context, str(err))
 
     result = context.run(lambda: check(record.closed_form))
     result = dataclasses.replace(result, status=record.status)
@@ -86,7 +91,8 @@ def _not_run(record: Identity, problem, context: RunContext, why: str) -> CheckR
     except MemoryError:
         want = ()
     return CheckResult(
-        ok=False, errors={}, tolerances={}, diagnosis=f"not run: {why}", label=record.id, kind=record.kind.value,
+        ok=False, not_run=why, errors={}, tolerances={}, diagnosis=f"not run: {why}", label=record.id,
+        kind=record.kind.value,
         layout=record.layout.value, expected_shape=want, shape=(), dtype=context.dtype, seed=context.seed,
         domain=", ".join(f"{n}: {a.domain.name}" for n, a in record.args.items()),
         args={n: tuple(a.shape) for n, a in zip(record.args, problem.args)}, sources=tuple(map(str, record.sources)),
@@ -116,19 +122,29 @@ class Report:
 
     @property
     def ok(self) -> bool:
-        return all(self.results)
+        """Nothing failed, and something ran: records not run at these sizes are counted apart."""
+        return not self.failed and len(self.not_run) < len(self.results)
 
     @property
     def failed(self) -> tuple[CheckResult, ...]:
-        return tuple(r for r in self.results if not r)
+        return tuple(r for r in self.results if not r and r.not_run is None)
+
+    @property
+    def not_run(self) -> tuple[CheckResult, ...]:
+        return tuple(r for r in self.results if r.not_run is not None)
+
+    @property
+    def passed(self) -> tuple[CheckResult, ...]:
+        return tuple(r for r in self.results if r)
 
     def to_json(self) -> dict:
         return {
             "results": [r.to_json() for r in self.results],
             "summary": {
                 "total": len(self.results),
-                "passed": len(self.results) - len(self.failed),
+                "passed": len(self.passed),
                 "failed": len(self.failed),
+                "not_run": len(self.not_run),
                 "seconds": round(self.seconds, 3),
                 "matmul_precision": MATMUL_PRECISION,
             },

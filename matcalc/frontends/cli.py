@@ -185,6 +185,7 @@ def _progress(total: int):
 
 
 def _summary_table(results: Sequence[CheckResult], dtypes: Sequence[str]) -> str:
+    from matcalc.frontends.reports import status
     by_id: dict[str, dict[str, CheckResult]] = {}
     for r in results:
         by_id.setdefault(r.label, {})[r.dtype] = r
@@ -204,8 +205,8 @@ def _summary_table(results: Sequence[CheckResult], dtypes: Sequence[str]) -> str
                 continue
             worst = max(r.errors, key=lambda n: r.errors[n] / r.tolerances[n])
             cells += f" {r.errors[worst]:>8.1e}/{r.tolerances[worst]:<8.0e} "
-        ok = all(per_dtype.values())
-        lines.append(f"{ident:<{width}}  {first.kind:<12} {first.layout:<11}{cells}  {'PASS' if ok else 'FAIL'}")
+        lines.append(f"{ident:<{width}}  {first.kind:<12} {first.layout:<11}{cells}  "
+                     f"{status(per_dtype.values(), 'PASS', 'FAIL')}")
     return "\n".join(lines)
 
 
@@ -258,8 +259,11 @@ def cmd_verify(args: argparse.Namespace) -> int:
     for failure in report.failed:
         text()
         text(failure)
-    passed = len(report.results) - len(report.failed)
-    text(f"\n{passed} passed, {len(report.failed)} failed ({len(records)} identities x {len(dtypes)} dtypes) "
+    for skipped in report.not_run:
+        text(f"not run: {skipped.label} [{skipped.dtype}]: {skipped.not_run}")
+    not_run = f", {len(report.not_run)} not run at these sizes" if report.not_run else ""
+    text(f"\n{len(report.passed)} passed, {len(report.failed)} failed{not_run} "
+         f"({len(records)} identities x {len(dtypes)} dtypes) "
          f"in {report.seconds:.1f}s on {platform}; matmul precision {MATMUL_PRECISION}; seed {args.seed}"
          + (f"; sizes {', '.join(f'{d}={n}' for d, n in sorted(dims.items()))}" if dims else "")
          + (f"; max_dense {args.max_dense:.3g}" if args.max_dense is not None else ""))

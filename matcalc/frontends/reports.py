@@ -25,8 +25,8 @@ def worst(result: CheckResult) -> tuple[float, float] | None:
 
 
 def headline(report: Report, *, platform: str, seed: int, matmul_precision: str) -> str:
-    passed = len(report.results) - len(report.failed)
-    return (f"{passed} passed, {len(report.failed)} failed in {report.seconds:.1f}s on {platform}; "
+    not_run = f", {len(report.not_run)} not run at these sizes" if report.not_run else ""
+    return (f"{len(report.passed)} passed, {len(report.failed)} failed{not_run} in {report.seconds:.1f}s on {platform}; "
             f"matmul precision {matmul_precision}; seed {seed}")
 
 
@@ -34,7 +34,7 @@ def junit_xml(report: Report, *, platform: str, seed: int, matmul_precision: str
     """One ``testcase`` per result, named ``ID[dtype]`` in the class of its family; a failure's
     text is the full report, its message the first line and the diagnosis."""
     suite = ET.Element("testsuite", name="matcalc verify", tests=str(len(report.results)),
-                       failures=str(len(report.failed)), errors="0", skipped="0",
+                       failures=str(len(report.failed)), errors="0", skipped=str(len(report.not_run)),
                        time=f"{report.seconds:.3f}", hostname=socket.gethostname(),
                        timestamp=datetime.datetime.now().isoformat(timespec="seconds"))
     properties = ET.SubElement(suite, "properties")
@@ -43,7 +43,9 @@ def junit_xml(report: Report, *, platform: str, seed: int, matmul_precision: str
     for result in report.results:
         case = ET.SubElement(suite, "testcase", classname=f"matcalc.{result.label.split('.')[0]}",
                              name=f"{result.label}[{result.dtype}]", time=f"{result.seconds:.3f}")
-        if not result.ok:
+        if result.not_run is not None:
+            ET.SubElement(case, "skipped", message=f"not run: {result.not_run}")
+        elif not result.ok:
             text = str(result)
             message = text.splitlines()[0] + (f": {result.diagnosis}" if result.diagnosis else "")
             failure = ET.SubElement(case, "failure", message=message, type="matcalc.CheckFailed")
@@ -61,8 +63,8 @@ def markdown_summary(report: Report, dtypes: Sequence[str], *, platform: str, se
     by_id: dict[str, dict[str, CheckResult]] = {}
     for r in report.results:
         by_id.setdefault(r.label, {})[r.dtype] = r
-    status = "passed" if report.ok else "FAILED"
-    lines = [f"## matcalc verify: {status}", "",
+    verdict = "passed" if report.ok else "FAILED"
+    lines = [f"## matcalc verify: {verdict}", "",
              headline(report, platform=platform, seed=seed, matmul_precision=matmul_precision) + ".", "",
              "| identity | kind | layout | " + " | ".join(f"{d} error / tolerance" for d in dtypes) + " | status |",
              "|---|---|---|" + "---:|" * len(dtypes) + "---|"]
@@ -72,9 +74,8 @@ def markdown_summary(report: Report, dtypes: Sequence[str], *, platform: str, se
         for d in dtypes:
             pair = worst(per_dtype[d]) if d in per_dtype else None
             cells.append("-" if pair is None else f"{pair[0]:.1e} / {pair[1]:.0e}")
-        ok = all(per_dtype.values())
         lines.append(f"| `{ident}` | {first.kind} | {first.layout} | " + " | ".join(cells)
-                     + f" | {'pass' if ok else '**FAIL**'} |")
+                     + f" | {status(per_dtype.values(), 'pass', '**FAIL**')} |")
     if report.failed:
         lines += ["", "### Failures"]
         for r in report.failed:
@@ -83,8 +84,16 @@ def markdown_summary(report: Report, dtypes: Sequence[str], *, platform: str, se
     return "\n".join(lines) + "\n"
 
 
+def status(results, passed: str, failed: str) -> str:
+    """One identity's status over its dtypes: a failure wins, then "not run" (at these sizes)."""
+    results = list(results)
+    if any(not r and r.not_run is None for r in results):
+        return failed
+    return "not run" if any(r.not_run is not None for r in results) else passed
+
+
 def _html(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-__all__ = ["headline", "junit_xml", "markdown_summary", "worst"]
+__all__ = ["headline", "junit_xml", "markdown_summary", "status", "worst"]
