@@ -322,3 +322,13 @@ def test_records_not_run_at_a_size_are_counted_apart_and_do_not_fail_the_run(tmp
     assert (summary["passed"], summary["failed"], summary["not_run"]) == (1, 0, 1)
     assert 'skipped="1"' in junit.read_text() and "<skipped" in junit.read_text()
     assert cli.main(["verify", "cookbook.traces.trace_inv_XtCX_XtBX", "--dims", "m=5"]) == 1  # none ran
+
+
+def test_a_record_the_engine_refuses_fails_it_is_not_counted_as_not_run():
+    """An InputError that is not about memory (here: f is NaN at every point) is a defect of the record:
+    a failure, never "not run"."""
+    bad = matcalc.Identity(id="local.refused", title="t", latex="x", f=lambda X: jnp.sum(jnp.log(-1 - X * X)),
+                           closed_form=lambda X: -2 * X / (-1 - X * X), wrt="X", args={"X": "n n"},
+                           kind=matcalc.Kind.GRADIENT, sources=(matcalc.Source.paper("test"),))
+    result = matcalc.verify(bad)
+    assert not result and result.not_run is None and result.diagnosis.startswith("refused: f is not finite")

@@ -72,8 +72,9 @@ def verify(
         except MemoryError as err:  # out of memory: the sizes, not the identity
             return _not_run(record, problem, context, str(err) or type(err).__name__)
         except InputError as err:
-            if not str(err).startswith(OUT_OF_MEMORY):
-                raise  # a record the engine refuses is a defect of the catalog, never "not run"
+            if not str(err).startswith(OUT_OF_MEMORY):  # a record the engine refuses is a defect: it fails
+                return dataclasses.replace(_not_run(record, problem, context, str(err)), not_run=None,
+                                           diagnosis=f"refused: {err}")
             return _not_run(record, problem, context, str(err))
 
     result = context.run(lambda: check(record.closed_form))
