@@ -242,3 +242,16 @@ def test_a_record_outside_the_catalog_is_verified_here_even_with_jobs(monkeypatc
                      closed_form=lambda X: jnp.eye(X.shape[0], dtype=X.dtype), wrt="X", args={"X": "n n"},
                      kind=Kind.GRADIENT, sources=(matcalc.Source.paper("test"),))
     assert verifying.verify_all([local, local], jobs=2).ok
+
+
+def test_the_readme_exit_code_example_prints_what_it_says(tmp_path):
+    """The README's shell example of the exit codes, run as written (the console script on PATH)."""
+    import os
+    import re
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    script = re.search(r"<!-- run-sh -->\n```sh\n(.*?)```", readme, flags=re.S).group(1)
+    expected = re.findall(r"# (\w+: \d)$", script, flags=re.M)
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    out = subprocess.run(["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.splitlines() == expected == ["right: 0", "wrong: 1", "usage: 2", "raised: 3"], out.stdout
