@@ -19,10 +19,12 @@ at these sizes, with the record's reason.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 
 import jax
+import numpy as np
 from jax.extend.core import Var
 
 from matcalc.vocabulary.jaxprs import sub_jaxprs
@@ -94,11 +96,24 @@ def largest_array(fn: Callable, args: Sequence, wrt: Sequence[int] | None = None
     """(elements, shape) of the largest array ``fn(*args)`` materializes, from its jaxpr (traced on
     the shapes and dtypes of ``args``, not run); with ``wrt`` (argument positions), of the largest
     that depends on those arguments."""
-    specs = [jax.ShapeDtypeStruct(a.shape, a.dtype) for a in args]
-    jaxpr = jax.make_jaxpr(fn)(*specs).jaxpr
+    specs = tuple((tuple(a.shape), np.dtype(a.dtype)) for a in args)
+    wrt = None if wrt is None else tuple(wrt)
+    try:  # the same function at the same shapes (another seed, the other reference): traced once
+        return _largest_cached(fn, specs, wrt, bool(jax.config.jax_enable_x64))
+    except TypeError:  # an unhashable callable
+        return _largest_traced(fn, specs, wrt)
+
+
+def _largest_traced(fn: Callable, specs: tuple, wrt: tuple[int, ...] | None) -> tuple[int, tuple[int, ...]]:
+    jaxpr = jax.make_jaxpr(fn)(*(jax.ShapeDtypeStruct(shape, dtype) for shape, dtype in specs)).jaxpr
     if wrt is None:
         return _largest(jaxpr)
-    return _largest_dependent(jaxpr, [i in wrt for i in range(len(args))])
+    return _largest_dependent(jaxpr, [i in wrt for i in range(len(specs))])
+
+
+@functools.lru_cache(maxsize=1024)
+def _largest_cached(fn: Callable, specs: tuple, wrt, x64: bool) -> tuple[int, tuple[int, ...]]:
+    return _largest_traced(fn, specs, wrt)  # (x64 is in the key: constants trace to other dtypes)
 
 
 def too_large(functions: dict[str, Callable], args: Sequence, limit: float = MAX_ARRAY_ELEMENTS) -> str | None:

@@ -51,6 +51,10 @@ def _kernel(f: Callable, kind, argnum: int, method: str, options: tuple = ()) ->
     return jax.jit(along, compiler_options=dict(options) or None)
 
 
+# The candidate applied to the directions: one compiled call on the host, not eager ops.
+_applied = jax.jit(apply)
+
+
 def _radius(p: Problem, v: Array | None) -> np.ndarray:
     """The domain's reach along each direction of the line (inf where it sets none)."""
     try:
@@ -70,7 +74,7 @@ def finite_difference(method: str) -> Reference:
             est = _kernel(p.f, p.kind, p.argnums[0], method, options)(p64.args, p64.tangents, v, _radius(p64, v))
             if v is None:
                 return Comparison(est.value, cand64, est.error)
-            applied = apply(cand64, v)
+            applied = _applied(cand64, v)
             return Comparison(p.kind.fd_project(p64, est.value), p.kind.fd_project(p64, applied), est.error)
 
     # Runs on its own (in float64, with its own compiled kernel), never fused with autodiff.

@@ -8,6 +8,7 @@ module only holds the data and the arithmetic every reference shares.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import zlib
 from collections.abc import Callable
 from typing import Any
@@ -22,7 +23,17 @@ N_DIRECTIONS = 3  # random tangents / cotangents per probing reference
 
 def key_for(key: Array, name: str) -> Array:
     """The one rule that turns a run's key into the key of a named draw: fold in a hash of the name."""
-    return jax.random.fold_in(key, zlib.crc32(name.encode()) % (2**31))
+    return _fold_in(key, zlib.crc32(name.encode()) % (2**31))
+
+
+_fold_in = jax.jit(jax.random.fold_in)  # one compiled call on the host, not a handful of eager ops
+
+
+@functools.partial(jax.jit, static_argnums=(0, 1))
+def _directions(domain, name: str, key: Array, x: Array) -> Array:
+    # One compiled call, not a dozen eager ops, when drawn on the host (the fd reference's directions).
+    keys = jax.random.split(key_for(key, name), N_DIRECTIONS)
+    return jnp.stack([domain.tangent(k, x) for k in keys])
 
 
 @dataclasses.dataclass(frozen=True)
@@ -63,8 +74,7 @@ class Problem:
 
     def directions(self, name: str) -> Array:
         """N_DIRECTIONS random domain tangents at x, stacked on a leading axis."""
-        keys = jax.random.split(key_for(self.key, name), N_DIRECTIONS)
-        return jnp.stack([self.domain.tangent(k, self.x) for k in keys])
+        return _directions(self.domain, name, self.key, self.x)
 
     def cotangents(self, name: str, out_shape: tuple[int, ...], dtype) -> Array:
         return jax.random.normal(key_for(self.key, name), (N_DIRECTIONS,) + tuple(out_shape), dtype)

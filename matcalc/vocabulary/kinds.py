@@ -10,6 +10,8 @@ Adding a kind is one class here and its tests.
 
 from __future__ import annotations
 
+import functools
+
 from collections.abc import Callable, Sequence
 from typing import ClassVar
 
@@ -113,7 +115,11 @@ class Kind:
 
     def supports_forward(self, p: Problem) -> bool:
         """Whether JAX can push tangents through f: not through a custom_vjp function."""
-        return not _has_custom_vjp(jax.make_jaxpr(p.f)(*p.args).jaxpr)
+        specs = tuple(jax.ShapeDtypeStruct(np.shape(a), a.dtype) if hasattr(a, "dtype") else a for a in p.args)
+        try:  # the same f at the same shapes (another seed): searched once
+            return _forward_ok(p.f, specs, bool(jax.config.jax_enable_x64))
+        except TypeError:  # an unhashable f or argument
+            return not _has_custom_vjp(jax.make_jaxpr(p.f)(*p.args).jaxpr)
 
     def project(self, p: Problem, j: Array) -> Array:
         """Project a derivative's trailing input axes onto the domain's tangent space at x."""
@@ -139,6 +145,11 @@ class Kind:
 
     def fd_project(self, p: Problem, a: Array) -> Array:
         return a
+
+
+@functools.lru_cache(maxsize=1024)
+def _forward_ok(f: Callable, specs: tuple, x64: bool) -> bool:
+    return not _has_custom_vjp(jax.make_jaxpr(f)(*specs).jaxpr)
 
 
 def _has_custom_vjp(jaxpr) -> bool:
