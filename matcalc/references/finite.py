@@ -20,7 +20,7 @@ import numpy as np
 
 from matcalc.references import numerical
 from matcalc.references.autodiff import Reference
-from matcalc.references.problem import Comparison, Problem, apply
+from matcalc.references.problem import QUICK_COMPILE, Comparison, Problem, apply
 from matcalc.vocabulary.context import compile_options
 
 Array = jax.Array
@@ -52,7 +52,7 @@ def _kernel(f: Callable, kind, argnum: int, method: str, options: tuple = ()) ->
 
 
 # The candidate applied to the directions: one compiled call on the host, not eager ops.
-_applied = jax.jit(apply)
+_applied = jax.jit(apply, compiler_options=QUICK_COMPILE)
 
 
 def _radius(p: Problem, v: Array | None) -> np.ndarray:

@@ -19,21 +19,28 @@ import numpy as np
 
 Array = jax.Array
 N_DIRECTIONS = 3  # random tangents / cotangents per probing reference
+# matcalc's small host-side helpers compile with LLVM's optimizer off: compiling threefry at the
+# default level took 0.33 s, running it takes microseconds (see vocabulary.context.compile_options).
+QUICK_COMPILE = {"xla_backend_optimization_level": 0}
 
 
 def key_for(key: Array, name: str) -> Array:
     """The one rule that turns a run's key into the key of a named draw: fold in a hash of the name."""
-    return _fold_in(key, zlib.crc32(name.encode()) % (2**31))
+    data = zlib.crc32(name.encode()) % (2**31)
+    # Inside a traced program, part of it; on the host, one compiled call (see QUICK_COMPILE).
+    return jax.random.fold_in(key, data) if isinstance(key, jax.core.Tracer) else _fold_in(key, data)
 
 
-_fold_in = jax.jit(jax.random.fold_in)  # one compiled call on the host, not a handful of eager ops
+_fold_in = jax.jit(jax.random.fold_in, compiler_options=QUICK_COMPILE)  # one compiled call, not eager ops
 
 
-@functools.partial(jax.jit, static_argnums=(0, 1))
-def _directions(domain, name: str, key: Array, x: Array) -> Array:
-    # One compiled call, not a dozen eager ops, when drawn on the host (the fd reference's directions).
+def _draw_directions(domain, name: str, key: Array, x: Array) -> Array:
     keys = jax.random.split(key_for(key, name), N_DIRECTIONS)
     return jnp.stack([domain.tangent(k, x) for k in keys])
+
+
+# Drawn on the host (the fd reference's directions): one compiled call, not a dozen eager ops.
+_directions = jax.jit(_draw_directions, static_argnums=(0, 1), compiler_options=QUICK_COMPILE)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -74,6 +81,8 @@ class Problem:
 
     def directions(self, name: str) -> Array:
         """N_DIRECTIONS random domain tangents at x, stacked on a leading axis."""
+        if isinstance(self.x, jax.core.Tracer) or isinstance(self.key, jax.core.Tracer):
+            return _draw_directions(self.domain, name, self.key, self.x)  # part of the traced program
         return _directions(self.domain, name, self.key, self.x)
 
     def cotangents(self, name: str, out_shape: tuple[int, ...], dtype) -> Array:
