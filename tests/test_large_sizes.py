@@ -150,3 +150,27 @@ def test_eigenvector_sign_convention_is_constant_within_the_fd_radius_at_512(x64
         radius = float(domain.radius(A, D[None])[0])
         moved = [_leads(A + t * D) for t in np.linspace(-radius, radius, 9)]
         assert all(np.array_equal(m, _leads(A)) for m in moved) == constant, name
+
+
+# -- above FD_ONE_DIRECTION_ABOVE elements, fd probes one direction: alone, it still rejects --------
+
+X300 = _invertible(300)
+INV_T300 = np.linalg.inv(X300).T
+
+
+@pytest.mark.parametrize(("name", "candidate"), [
+    ("right", INV_T300),
+    ("transposed", INV_T300.T),
+    ("negated", -INV_T300),
+    ("scaled by 1.05", 1.05 * INV_T300),
+    ("perturbed by 1e-6", INV_T300 * (1 + 1e-6 * rng.normal(size=X300.shape))),
+])
+def test_fd_with_one_direction_at_size_rejects_every_mistake_on_its_own(name, candidate):
+    from matcalc.references.finite import FD_ONE_DIRECTION_ABOVE, fd_directions
+
+    assert X300.size > FD_ONE_DIRECTION_ABOVE and fd_directions(X300) == 1
+    result = matcalc.check_gradient(logdet, candidate, X300, references=["grad", "fd"])
+    assert "fd" not in result.inconclusive, str(result)
+    fd_votes_pass = result.errors["fd"] <= result.tolerances["fd"]
+    assert fd_votes_pass == (name == "right"), str(result)
+    assert bool(result) == (name == "right"), str(result)

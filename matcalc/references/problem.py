@@ -34,13 +34,13 @@ def key_for(key: Array, name: str) -> Array:
 _fold_in = jax.jit(jax.random.fold_in, compiler_options=QUICK_COMPILE)  # one compiled call, not eager ops
 
 
-def _draw_directions(domain, name: str, key: Array, x: Array) -> Array:
-    keys = jax.random.split(key_for(key, name), N_DIRECTIONS)
+def _draw_directions(domain, name: str, count: int, key: Array, x: Array) -> Array:
+    keys = jax.random.split(key_for(key, name), count)
     return jnp.stack([domain.tangent(k, x) for k in keys])
 
 
 # Drawn on the host (the fd reference's directions): one compiled call, not a dozen eager ops.
-_directions = jax.jit(_draw_directions, static_argnums=(0, 1), compiler_options=QUICK_COMPILE)
+_directions = jax.jit(_draw_directions, static_argnums=(0, 1, 2), compiler_options=QUICK_COMPILE)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -79,11 +79,11 @@ class Problem:
     def project(self, j: Array) -> Array:
         return self.kind.project(self, j)
 
-    def directions(self, name: str) -> Array:
-        """N_DIRECTIONS random domain tangents at x, stacked on a leading axis."""
+    def directions(self, name: str, count: int = N_DIRECTIONS) -> Array:
+        """``count`` random domain tangents at x, stacked on a leading axis."""
         if isinstance(self.x, jax.core.Tracer) or isinstance(self.key, jax.core.Tracer):
-            return _draw_directions(self.domain, name, self.key, self.x)  # part of the traced program
-        return _directions(self.domain, name, self.key, self.x)
+            return _draw_directions(self.domain, name, count, self.key, self.x)  # part of the traced program
+        return _directions(self.domain, name, count, self.key, self.x)
 
     def cotangents(self, name: str, out_shape: tuple[int, ...], dtype) -> Array:
         return jax.random.normal(key_for(self.key, name), (N_DIRECTIONS,) + tuple(out_shape), dtype)
