@@ -204,7 +204,7 @@ def _checked(
     if kind.varies_many:
         differentiated = [_as_floating(f"argument {i}", a) for i, a in enumerate(args)]
     else:
-        argnums = _argnums(argnum, len(args))
+        argnums = varied
         differentiated = [np.asarray(leaf) for i in argnums
                           for leaf in jax.tree_util.tree_leaves(args[i])]
     # The x64 decision: float64 when a differentiated input is float64. Everything from here on

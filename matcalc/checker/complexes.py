@@ -94,6 +94,20 @@ def involves_complex(kind: Kind, f: Callable, args: tuple, argnums: Sequence[int
     return _output_is_complex(f, args)
 
 
+def _with_complex(a: tuple, argnum: int, z_complex: bool) -> tuple:
+    """Arguments ``a`` with argument ``argnum``, given as (Re, Im) pairs, made complex again."""
+    return a[:argnum] + (to_complex(a[argnum]) if z_complex else a[argnum],) + a[argnum + 1:]
+
+
+def _real_form(f: Callable, argnum: int, z_complex: bool, out_complex: bool) -> Callable:
+    """f as a function of real arrays: argument ``argnum`` as (Re, Im) pairs, a complex value too."""
+    def g(*a):
+        value = f(*_with_complex(a, argnum, z_complex))
+        return to_real(value) if out_complex else value
+
+    return g
+
+
 def _holomorphic_map(n_out: int) -> Callable[[Array], Array]:
     """J = A + iB (out + in) to the real Jacobian of (Re f, Im f) by (Re z, Im z): out+(2,)+in+(2,)."""
 
@@ -153,8 +167,7 @@ def realify(kind: Kind, f: Callable, closed, args: tuple, argnum: int, *, conven
                          f"f's value is {out.dtype} and argument {argnum} is {z.dtype}")
 
     # g and the candidate take every argument, as f does: the real form in place of the complex one.
-    put = lambda a: a[:argnum] + (to_complex(a[argnum]) if z_complex else a[argnum],) + a[argnum + 1:]  # noqa: E731
-    g = (lambda *a: to_real(f(*put(a)))) if out_complex else (lambda *a: f(*put(a)))
+    g = _real_form(f, argnum, z_complex, out_complex)
     if out_complex and z_complex:
         mapping, note = _holomorphic_map(len(out_shape)), "holomorphic: the candidate is df/dz (no conjugation)"
     elif out_complex:
@@ -171,19 +184,14 @@ def realify(kind: Kind, f: Callable, closed, args: tuple, argnum: int, *, conven
         return mapping(value)
 
     real_args = args[:argnum] + (_real_arg(z) if z_complex else z,) + args[argnum + 1:]
-    f_z = lambda w: f(*args[:argnum] + (w,) + args[argnum + 1:])  # noqa: E731
-    if out_complex and z_complex:
-        exact = lambda w: jax.jacfwd(f_z, holomorphic=True)(w)  # noqa: E731
-    elif out_complex:
-        exact = jax.jacfwd(f_z)
-    else:  # JAX's convention is jax.jacrev's; the conjugate convention is its conjugate
-        exact = (lambda w: jax.jacrev(f_z)(w)) if convention == "jax" else (lambda w: jnp.conj(jax.jacrev(f_z)(w)))
-    return Realified(Kind.JACOBIAN if out_complex else kind, g, _candidate(closed, put, converted), real_args, None,
-                     note, converted, want, lambda: jax.jit(exact)(jnp.asarray(z)))
-
-
-def _candidate(closed, put: Callable, converted: Callable):
-    return (lambda *a: converted(closed(*put(a)))) if callable(closed) else converted(closed)
+    jax_convention = autodiff_derivative(f, argnum, jax.jacrev, args, holomorphic)
+    # The conjugate convention (a real f only) is the conjugate of JAX's.
+    exact = (lambda *a: jnp.conj(jax_convention(*a))) if convention == "conjugate" else jax_convention
+    candidate = ((lambda *a: converted(closed(*_with_complex(a, argnum, z_complex)))) if callable(closed)
+                 else converted(closed))
+    return Realified(Kind.JACOBIAN if out_complex else kind, g, candidate, real_args, None,
+                     note, converted, want,
+                     lambda: jax.jit(lambda w: exact(*args[:argnum], w, *args[argnum + 1:]))(jnp.asarray(z)))
 
 
 def _realify_differential(f: Callable, df, args: tuple, tangents) -> Realified:
@@ -253,11 +261,10 @@ def autodiff_derivative(f: Callable, argnum: int, transform: Callable, args: tup
     if holomorphic or not (z_complex or out_complex):
         return transform(f, argnum, holomorphic=holomorphic)
     n_out = len(jax.eval_shape(f, *args).shape)
+    real_derivative = transform(_real_form(f, argnum, z_complex, out_complex), argnum)
 
     def derivative(*a):
-        put = lambda r: a[:argnum] + (to_complex(r) if z_complex else r,) + a[argnum + 1:]  # noqa: E731
-        g = (lambda r: to_real(f(*put(r)))) if out_complex else (lambda r: f(*put(r)))
-        real = transform(g)(to_real(a[argnum]) if z_complex else a[argnum])
+        real = real_derivative(*a[:argnum], to_real(a[argnum]) if z_complex else a[argnum], *a[argnum + 1:])
         if z_complex:  # d/dx - i d/dy: JAX's convention
             return real[..., 0] - 1j * real[..., 1]
         return jax.lax.complex(jnp.take(real, 0, axis=n_out), jnp.take(real, 1, axis=n_out))
