@@ -81,14 +81,14 @@ def _radius(p: Problem, v: Array | None) -> np.ndarray:
         return np.full(() if v is None else len(v), np.inf)  # traced: no concrete point to measure
 
 
-def finite_difference(method: str) -> Reference:
-    """Directional finite differences by ``method`` (see ``matcalc.references.numerical``), in float64."""
+def finite_difference(method: str, directions: Callable[[Array], int]) -> Reference:
+    """Directional finite differences by ``method`` (see ``matcalc.references.numerical``), in float64,
+    along ``directions(x)`` random directions."""
 
     def reference(p: Problem, candidate: Array) -> Comparison:
         with jax.enable_x64(True):
             p64, cand64 = _in_float64(p, candidate)
-            count = N_DIRECTIONS if method == "complex_step" else fd_directions(p64.x)
-            v = p64.directions("fd", count) if p.kind.fd_probes else None
+            v = p64.directions("fd", directions(p64.x)) if p.kind.fd_probes else None
             options = tuple(sorted(compile_options(p64.args).items()))
             est = _kernel(p.f, p.kind, p.argnums[0], method, options)(p64.args, p64.tangents, v, _radius(p64, v))
             if v is None:
@@ -102,7 +102,8 @@ def finite_difference(method: str) -> Reference:
 
 
 # The AD-independent reference: the Richardson-extrapolated central difference.
-FD = finite_difference("richardson")
+FD = finite_difference("richardson", fd_directions)
 # For functions whose implementation extends analytically to complex inputs (the record says so):
 # Im f(x + ihv)/h has no subtractive cancellation.
-COMPLEX_STEP = finite_difference("complex_step")
+# One evaluation a direction, and a tolerance that does not follow its value: N_DIRECTIONS at any size.
+COMPLEX_STEP = finite_difference("complex_step", lambda x: N_DIRECTIONS)
