@@ -19,9 +19,23 @@ import numpy as np
 
 Array = jax.Array
 N_DIRECTIONS = 3  # random tangents / cotangents per probing reference
-# matcalc's small host-side helpers compile with LLVM's optimizer off: compiling threefry at the
-# default level took 0.33 s, running it takes microseconds (see vocabulary.context.compile_options).
-QUICK_COMPILE = {"xla_backend_optimization_level": 0}
+# matcalc's own programs over small inputs compile for compile time, not run time: at the
+# catalog's sizes compiling is most of a check and running it microseconds. XLA CPU's fusion
+# emitters (its MLIR code generator) took 1.5-2.6x the compile time of the classic emitters on
+# matcalc's programs (a tanh layer's fused program: 349 -> 201 ms; its finite differences 145 ->
+# 61 ms), and LLVM's optimizer as much again (60 records: 39 s cold, 54 s with it on). Both are
+# options of the one program's compile, never set globally. XLA's HLO passes still run and the
+# arithmetic is IEEE; only elementwise functions with their own approximation in each emitter
+# (tanh, exp, erf_inv) may round differently, by a few ulps (measured: at most 5 for tanh in float64).
+QUICK_COMPILE = {"xla_backend_optimization_level": 0, "xla_cpu_use_fusion_emitters": False}
+# Programs whose inputs hold at most this many elements in all compile with QUICK_COMPILE; larger
+# ones keep XLA's defaults, where running dominates.
+FAST_COMPILE_ELEMENTS = 2**16
+
+
+def quick_compile(elements: int) -> dict:
+    """The compiler options of one of matcalc's programs whose inputs hold ``elements`` in all."""
+    return dict(QUICK_COMPILE) if elements <= FAST_COMPILE_ELEMENTS else {}
 
 
 def key_for(key: Array, name: str) -> Array:
@@ -41,6 +55,50 @@ def _draw_directions(domain, name: str, count: int, key: Array, x: Array) -> Arr
 
 # Drawn on the host (the fd reference's directions): one compiled call, not a dozen eager ops.
 _directions = jax.jit(_draw_directions, static_argnums=(0, 1, 2), compiler_options=QUICK_COMPILE)
+
+# Errors of a domain whose draw needs concrete values (a user's domain written with NumPy): it is
+# then drawn op by op, as written.
+_NEEDS_CONCRETE = (jax.errors.ConcretizationTypeError, jax.errors.TracerArrayConversionError,
+                   jax.errors.TracerBoolConversionError, jax.errors.TracerIntegerConversionError)
+
+
+@functools.lru_cache(maxsize=1024)
+def _compiled_sample(domain, shape: tuple[int, ...], dtype: str, x64: bool) -> Callable[[Array], Array]:
+    # x64 in the key: each mode traces its own (see checker.program on JAX's stale constants).
+    options = quick_compile(int(np.prod(shape, dtype=np.int64)))
+    return jax.jit(lambda key: domain.sample(key, shape, dtype), compiler_options=options or None)
+
+
+@functools.lru_cache(maxsize=1024)
+def _compiled_tangent(domain, x64: bool) -> Callable[[Array, Array], Array]:
+    return jax.jit(domain.tangent, compiler_options=QUICK_COMPILE)
+
+
+def _compiled_or_eager(compiled: Callable[[], Callable], eager: Callable[[], Array], *args) -> Array:
+    try:
+        draw = compiled()
+    except TypeError:  # an unhashable domain: no compiled call to keep
+        return eager()
+    try:
+        return draw(*args)
+    except _NEEDS_CONCRETE:
+        return eager()
+
+
+def sample(domain, key: Array, shape: tuple[int, ...], dtype) -> Array:
+    """``domain.sample(key, shape, dtype)`` on the host as one compiled call: drawn op by op, each
+    random op compiled on its own (threefry's normal alone took 0.12 s)."""
+    shape, x64 = tuple(shape), bool(jax.config.jax_enable_x64)
+    return _compiled_or_eager(lambda: _compiled_sample(domain, shape, np.dtype(dtype).name, x64),
+                              lambda: domain.sample(key, shape, dtype), key)
+
+
+def tangent(domain, key: Array, x: Array) -> Array:
+    """``domain.tangent(key, x)`` on the host as one compiled call (see ``sample``); traced, inline."""
+    if isinstance(x, jax.core.Tracer):
+        return domain.tangent(key, x)
+    x64 = bool(jax.config.jax_enable_x64)
+    return _compiled_or_eager(lambda: _compiled_tangent(domain, x64), lambda: domain.tangent(key, x), key, x)
 
 
 @dataclasses.dataclass(frozen=True)

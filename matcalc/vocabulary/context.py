@@ -18,7 +18,7 @@ from typing import TypeVar
 import jax
 import numpy as np
 
-from matcalc.references.problem import key_for
+from matcalc.references.problem import key_for, quick_compile
 
 T = TypeVar("T")
 DTYPES = ("float64", "float32")
@@ -26,21 +26,14 @@ DTYPES = ("float64", "float32")
 MATMUL_PRECISION = "highest"
 
 
-# Programs whose inputs hold at most this many elements in all are compiled with LLVM's optimizer
-# off: at the catalog's sizes compiling is most of a check's time and running it is microseconds.
-# Measured on 30 records (cold, no persistent cache): 40% less CPU time. XLA's own HLO passes
-# (simplification, fusion) still run, so what is computed is the same; only machine code is slower.
-FAST_COMPILE_ELEMENTS = 2**16
-
-
-def compile_options(arrays: Iterable) -> dict[str, int]:
-    """XLA compiler options for one of matcalc's own programs over ``arrays`` (its inputs).
+def compile_options(arrays: Iterable) -> dict:
+    """XLA compiler options for one of matcalc's own programs over ``arrays`` (its inputs): for a
+    quick compile at small sizes (``references.problem.QUICK_COMPILE``), XLA's defaults above.
 
     Passed to that program's ``jax.jit`` only, never set globally: importing matcalc leaves the
-    user's JAX configuration alone. Large inputs keep XLA's defaults, where running dominates.
+    user's JAX configuration alone.
     """
-    total = sum(int(np.size(a)) for a in jax.tree_util.tree_leaves(tuple(arrays)))
-    return {"xla_backend_optimization_level": 0} if total <= FAST_COMPILE_ELEMENTS else {}
+    return quick_compile(sum(int(np.size(a)) for a in jax.tree_util.tree_leaves(tuple(arrays))))
 
 
 def dtype_name(dtype) -> str:

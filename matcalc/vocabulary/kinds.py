@@ -22,7 +22,7 @@ import numpy as np
 from matcalc.references import autodiff
 from matcalc.references.autodiff import Reference
 from matcalc.references.finite import COMPLEX_STEP, FD
-from matcalc.references.problem import Problem, traced_norm
+from matcalc.references.problem import Problem, tangent, traced_norm
 from matcalc.vocabulary.jaxprs import equations
 from matcalc.vocabulary.layout import Layout
 
@@ -339,7 +339,7 @@ class Differential(_AlongTangents):
 
     def sample_tangents(self, keys, names, varying, domains, args):
         """One tangent per argument: a domain tangent for those that vary, zeros for constants."""
-        return tuple(d.tangent(keys(f"tangent/{n}"), a) if n in varying else jnp.zeros_like(a)
+        return tuple(tangent(d, keys(f"tangent/{n}"), a) if n in varying else jnp.zeros_like(a)
                      for n, d, a in zip(names, domains, args))
 
     def layout_shapes(self, p):
@@ -372,7 +372,7 @@ class Directional(_AlongTangents):
 
     def sample_tangents(self, keys, names, varying, domains, args):
         i = list(names).index(varying[0])
-        return (domains[i].tangent(keys(f"tangent/{names[i]}"), args[i]),)
+        return (tangent(domains[i], keys(f"tangent/{names[i]}"), args[i]),)
 
     def truth(self, p):
         return jax.jvp(p.f_wrt, (p.x,), p.tangents)[1]

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 
 import jax
 
+from matcalc.references.problem import sample
 from matcalc.vocabulary.context import RunContext
 from matcalc.vocabulary.records import Identity, resolve_shape
 
@@ -29,7 +30,7 @@ def record_dims(record: Identity, dims: Mapping[str, int] | None = None) -> dict
 def draw_point(names: Sequence[str], shapes: Sequence[tuple[int, ...]], domains: Sequence,
                context: RunContext) -> tuple[Array, ...]:
     """One point per argument, drawn from its domain in the context's dtype (inside its scope)."""
-    return tuple(d.sample(context.key_for(f"arg/{n}"), tuple(s), context.dtype)
+    return tuple(sample(d, context.key_for(f"arg/{n}"), tuple(s), context.dtype)
                  for n, s, d in zip(names, shapes, domains))
 
 
