@@ -24,6 +24,7 @@ from matcalc.checker.program import run_program
 from matcalc.checker.result import CheckResult
 from matcalc.checker.tolerance import default_rtol, rounding_noise
 from matcalc.checker.verdict import TOL_CAP, Measured, decide, measure, rule_suspect
+from matcalc.references.finite import independent_comparisons
 from matcalc.references.problem import Comparison, Problem, is_operator, norm
 from matcalc.vocabulary.context import RunContext, dtype_name
 from matcalc.vocabulary.layout import Layout, expected_shape, resolve_layout, to_jax
@@ -101,7 +102,7 @@ def compare(
         cand = raw if operator else to_jax(jnp.asarray(raw, problem.x.dtype), layout, out_shape, in_shape)
         comparisons = {name: Comparison(*outputs["comparisons"][name]) for name in fused}
         with _memory_guard(separate, out_shape, in_shape, budget):
-            comparisons.update({name: kind.reference(name)(problem, cand) for name in separate})
+            comparisons.update(zip(separate, independent_comparisons(problem, cand, [kind.reference(n) for n in separate])))
         measured = measure(comparisons, tol=tol, atol=atol, eps=float(np.finfo(dtype).eps),
                            terms=norm(outputs["magnitude"]), zero_scale=norm(outputs["zero_scale"]),
                            independent=separate,

@@ -12,7 +12,7 @@ is measured too.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import jax
 import jax.numpy as jnp
@@ -20,7 +20,7 @@ import numpy as np
 
 from matcalc.references import numerical
 from matcalc.references.autodiff import Reference
-from matcalc.references.problem import N_DIRECTIONS, QUICK_COMPILE, Comparison, Problem, apply
+from matcalc.references.problem import N_DIRECTIONS, Comparison, Problem, apply
 from matcalc.vocabulary.context import compile_options
 
 Array = jax.Array
@@ -34,19 +34,31 @@ def _in_float64(p: Problem, candidate: Array) -> tuple[Problem, Array]:
 
 
 @functools.lru_cache(maxsize=512)
-def _kernel(f: Callable, kind, argnum: int, method: str, options: tuple = ()) -> Callable:
-    """One jitted finite-difference computation per (function, kind, argument, method).
+def _kernel(f: Callable, kind, argnums: tuple[int, ...], domains: tuple, methods: tuple[str, ...],
+            options: tuple = ()) -> Callable:
+    """One jitted computation per (function, kind, arguments, methods): every AD-independent
+    reference of a check (fd, and the complex step where the record allows it), each on its own
+    copy of the inputs (see ``checker.program``: one program, no shared results), with the
+    candidate applied to each one's directions.
 
     The arguments are traced, not closed over, so verifying the same record again (another seed,
-    the other dtype's float64 reference) reuses the compiled computation instead of tracing anew.
+    the other dtype's float64 references) reuses the compiled computation instead of tracing anew.
     """
 
-    adaptive = {} if method == "complex_step" else {"adaptive": True}  # the complex step has no step to choose
-
-    def along(args: tuple[Array, ...], tangents: tuple[Array, ...], v: Array | None,
-              radius: Array) -> numerical.Estimate:
-        g, x, direction = kind.fd_line(f, argnum, args, tangents, v)
-        return numerical.directional(g, x, direction, method=method, radius=radius, **adaptive)
+    def along(copies: tuple[tuple[Array, ...], ...], tangents: tuple[Array, ...], vs: tuple[Array | None, ...],
+              radii: tuple[Array, ...], candidate) -> tuple[tuple[Array, Array, Array], ...]:
+        out = []
+        for method, args, v, radius in zip(methods, copies, vs, radii):
+            g, x, direction = kind.fd_line(f, argnums[0], args, tangents, v)
+            # The complex step has no step to choose; the finite difference picks its own.
+            est = numerical.directional(g, x, direction, method=method, radius=radius,
+                                        **({} if method == "complex_step" else {"adaptive": True}))
+            if v is None:
+                out.append((est.value, candidate, est.error))
+            else:
+                p = Problem(f, args, kind, argnums, domains, None, tangents)
+                out.append((kind.fd_project(p, est.value), kind.fd_project(p, apply(candidate, v)), est.error))
+        return tuple(out)
 
     return jax.jit(along, compiler_options=dict(options) or None)
 
@@ -69,10 +81,6 @@ def fd_directions(x: Array) -> int:
     return 1 if x.size > FD_ONE_DIRECTION_ABOVE else N_DIRECTIONS
 
 
-# The candidate applied to the directions: one compiled call on the host, not eager ops.
-_applied = jax.jit(apply, compiler_options=QUICK_COMPILE)
-
-
 def _radius(p: Problem, v: Array | None) -> np.ndarray:
     """The domain's reach along each direction of the line (inf where it sets none)."""
     try:
@@ -81,23 +89,66 @@ def _radius(p: Problem, v: Array | None) -> np.ndarray:
         return np.full(() if v is None else len(v), np.inf)  # traced: no concrete point to measure
 
 
+def independent_comparisons(p: Problem, candidate, references: Sequence[Reference]) -> list[Comparison]:
+    """The AD-independent ``references`` (made by ``finite_difference``) compared with
+    ``candidate``, all in float64 and one compiled program; one comparison each, in order."""
+    if not references:
+        return []
+    from_x64_run = p.x.dtype == jnp.float64  # before the cast: the run's own mode
+    with jax.enable_x64(True):
+        p64, cand64 = _in_float64(p, candidate)
+        drawn = {}  # directions by count: references probing as many share them (and their radius)
+        for reference in references:
+            count = reference.directions(p64.x)
+            if count not in drawn:
+                v = p64.directions("fd", count) if p.kind.fd_probes else None
+                drawn[count] = (v, _radius(p64, v))
+        vs, radii = zip(*(drawn[reference.directions(p64.x)] for reference in references))
+        methods = tuple(reference.method for reference in references)
+        options = tuple(sorted(compile_options(p64.args).items()))
+        kernel = _kernel(p.f, p.kind, p.argnums, p.domains, methods, options)
+        inputs = (tuple(p64.args for _ in references), p64.tangents, vs, radii, cand64)
+        return [Comparison(*c) for c in _executable(kernel, inputs, from_x64_run)(*inputs)]
+
+
+# Compiled kernels by kernel and argument types, kept apart from JAX's caches: ``RunContext.run``
+# clears those at each switch of x64 mode, and without this a float32 check would trace, lower and
+# fetch again the float64 references its float64 check just ran (a third of a warm catalog run's
+# time went to tracing and lowering these kernels). Only an executable traced in a float64 run
+# crosses the switch. One traced in a float32 run, though in x64 mode itself, can hold f's
+# constants as the run's x64-off trace of f converted them (JAX 0.10 reuses them: a NumPy float64
+# constant then computes in float32, fd errors of 3e-8), so a float64 run never runs it: it
+# compiles its own, which replaces it.
+_EXECUTABLES: dict = {}  # key -> (executable, traced in a float64 run)
+_MAX_EXECUTABLES = 512
+
+
+def _executable(kernel, inputs: tuple, from_x64_run: bool) -> Callable:
+    leaves, tree = jax.tree_util.tree_flatten(inputs)
+    devices = frozenset(d for leaf in leaves if isinstance(leaf, jax.Array) for d in leaf.devices())
+    key = (kernel, tree, tuple(jax.typeof(leaf) for leaf in leaves), devices,
+           jax.config.jax_default_device, jax.config.jax_default_matmul_precision)
+    compiled, clean = _EXECUTABLES.get(key, (None, False))
+    if compiled is None or (from_x64_run and not clean):
+        compiled = kernel.lower(*inputs).compile()
+        if len(_EXECUTABLES) >= _MAX_EXECUTABLES:
+            _EXECUTABLES.pop(next(iter(_EXECUTABLES)))  # the oldest
+        _EXECUTABLES[key] = (compiled, from_x64_run)
+    return compiled
+
+
 def finite_difference(method: str, directions: Callable[[Array], int]) -> Reference:
     """Directional finite differences by ``method`` (see ``matcalc.references.numerical``), in float64,
     along ``directions(x)`` random directions."""
 
     def reference(p: Problem, candidate: Array) -> Comparison:
-        with jax.enable_x64(True):
-            p64, cand64 = _in_float64(p, candidate)
-            v = p64.directions("fd", directions(p64.x)) if p.kind.fd_probes else None
-            options = tuple(sorted(compile_options(p64.args).items()))
-            est = _kernel(p.f, p.kind, p.argnums[0], method, options)(p64.args, p64.tangents, v, _radius(p64, v))
-            if v is None:
-                return Comparison(est.value, cand64, est.error)
-            applied = _applied(cand64, v)
-            return Comparison(p.kind.fd_project(p64, est.value), p.kind.fd_project(p64, applied), est.error)
+        return independent_comparisons(p, candidate, [reference])[0]
 
-    # Runs on its own (in float64, with its own compiled kernel), never fused with autodiff.
+    # Runs in float64 with the other AD-independent references (``independent_comparisons``),
+    # never fused with autodiff.
     reference.independent_of_autodiff = True
+    reference.method = method
+    reference.directions = directions
     return reference
 
 
