@@ -211,19 +211,47 @@ def _verify_in_workers(tasks, options: dict, jobs: int, worker_setup, progress) 
     """``verify`` of each (record, dtype) in ``jobs`` spawned processes, results in task order.
 
     Spawned, not forked: a forked JAX runtime (its threads, its device client) is not safe to use.
-    Tasks go out one at a time to whichever worker is free, so no worker idles while another has a
-    queue; what one worker compiled, another finds in the persistent cache when there is one.
+    Each worker takes one task at a time, so none idles while another has a queue. A record's
+    other dtype goes to the worker that checked it first, where its float64 references are
+    already compiled (``references.finite``: they serve both dtypes); a worker with none of its own
+    left takes any. What one worker compiled, another finds in the persistent cache when there is one.
     """
     import concurrent.futures
+    import contextlib
     import functools
     import multiprocessing
 
     context = multiprocessing.get_context("spawn")
-    named = [(record.id, dtype) for record, dtype in tasks]
-    results = []
-    with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context, initializer=worker_setup) as pool:
-        for result in pool.map(functools.partial(_verify_task, options=options), named, chunksize=1):
-            results.append(result)
-            if progress:
-                progress(result)
+    run = functools.partial(_verify_task, options=options)
+    queue = list(range(len(tasks)))  # indices of tasks not yet sent, in order
+    home: dict[str, int] = {}  # record id -> the worker that checked it first
+    results: list[CheckResult | None] = [None] * len(tasks)
+    reported = 0
+    with contextlib.ExitStack() as stack:
+        workers = [stack.enter_context(concurrent.futures.ProcessPoolExecutor(
+            1, mp_context=context, initializer=worker_setup)) for _ in range(jobs)]
+        running: dict = {}  # future -> (task index, worker)
+
+        def send(worker: int) -> None:
+            own = [i for i in queue if home.get(tasks[i][0].id, worker) == worker]
+            if not own and not queue:
+                return
+            index = (own or queue)[0]
+            queue.remove(index)
+            record, dtype = tasks[index]
+            home.setdefault(record.id, worker)
+            running[workers[worker].submit(run, (record.id, dtype))] = (index, worker)
+
+        for worker in range(jobs):
+            send(worker)
+        while running:
+            finished, _ = concurrent.futures.wait(running, return_when=concurrent.futures.FIRST_COMPLETED)
+            for future in finished:
+                index, worker = running.pop(future)
+                results[index] = future.result()
+                send(worker)
+            while reported < len(results) and results[reported] is not None:
+                if progress:
+                    progress(results[reported])
+                reported += 1
     return results
