@@ -69,18 +69,35 @@ def per_record(records) -> str:
     return "\n".join(rows)
 
 
-def whole_catalog() -> str:
+def _catalog_run(selection: list[str]) -> list[float]:
+    """Wall seconds of ``matcalc verify SELECTION --dtype both``: with an empty persistent cache, then
+    with the cache it left."""
     with tempfile.TemporaryDirectory() as cache:
         env = dict(os.environ, MATCALC_CACHE_DIR=cache)
         env.pop("MATCALC_NO_CACHE", None)
         times = []
         for _ in ("cold", "warm cache"):
             start = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "matcalc", "verify", "--all", "--dtype", "both"], env=env,
+            subprocess.run([sys.executable, "-m", "matcalc", "verify", *selection, "--dtype", "both"], env=env,
                            capture_output=True, check=False)
             times.append(time.perf_counter() - start)
-    return ("| `matcalc verify --all --dtype both` | wall (s) |\n|---|---:|\n"
-            f"| cold, empty persistent cache | {times[0]:.1f} |\n| warm persistent cache | {times[1]:.1f} |")
+    return times
+
+
+def whole_catalog() -> str:
+    """The whole catalog, and its records outside the Cookbook (the catalog the issue's targets,
+    60 s cold and 15 s warm, were set for)."""
+    import matcalc
+
+    ids = [record.id for record in matcalc.catalog()]
+    seed = sorted({i.split(".")[0] for i in ids if not i.startswith("cookbook.")})
+    rows = ["| `matcalc verify ... --dtype both` | identities | cold, empty persistent cache (s) | warm cache (s) |",
+            "|---|---:|---:|---:|"]
+    for name, selection, count in (("--all", ["--all"], len(ids)),
+                                   ("all but the Cookbook", seed, sum(not i.startswith("cookbook.") for i in ids))):
+        cold, warm = _catalog_run(selection)
+        rows.append(f"| {name} | {count} | {cold:.1f} | {warm:.1f} |")
+    return "\n".join(rows)
 
 
 def main() -> None:
