@@ -50,7 +50,9 @@ _fold_in = jax.jit(jax.random.fold_in, compiler_options=QUICK_COMPILE)  # one co
 
 def _draw_directions(domain, name: str, count: int, key: Array, x: Array) -> Array:
     keys = jax.random.split(key_for(key, name), count)
-    return jnp.stack([domain.tangent(k, x) for k in keys])
+    # One batched draw, not ``count`` (the same numbers: JAX's random functions vmap over keys),
+    # so threefry is compiled once: 0.11 -> 0.05 s for three directions.
+    return jax.vmap(lambda k: domain.tangent(k, x))(keys)
 
 
 # Drawn on the host (the fd reference's directions): one compiled call, not a dozen eager ops.
