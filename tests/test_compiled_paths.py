@@ -1,7 +1,7 @@
 """The paths that make verification fast, each fed wrong derivatives that it must still reject.
 
-- the AD-independent references of a check (fd, the complex step) run in one float64 program;
-- that program's executable is kept across the x64 switch and serves the float32 check;
+- the AD-independent references of a check (fd, the complex step) share their directions;
+- their float64 executables are kept across the x64 switch and serve the float32 check;
 - points and tangents are drawn in one compiled call per domain and shape;
 """
 
@@ -51,16 +51,16 @@ def test_both_independent_references_pass_the_right_gradient(dtype):
 # (a 1e-6 perturbation is below float32's tolerance: it is checked in float64 only)
 @pytest.mark.parametrize("name,dtype", [(n, d) for n in WRONG for d in ("float64", "float32")
                                         if (n, d) != ("perturbed 1e-6", "float32")])
-def test_each_independent_reference_rejects_wrong_gradients_in_the_shared_program(name, dtype):
-    """fd and the complex step share one program: each must still measure its own error."""
+def test_each_independent_reference_rejects_wrong_gradients(name, dtype):
+    """fd and the complex step, from kept executables and shared directions: each measures its own error."""
     result = check_gradient(_f, WRONG[name], _point(dtype), references=INDEPENDENT)
     assert not result.ok, str(result)
     for reference in ("fd", "complex_step"):
         assert result.errors[reference] > result.tolerances[reference], (reference, str(result))
 
 
-def test_fd_and_the_complex_step_in_one_program_agree_with_each_alone(x64):
-    """Fusing their compilation fuses nothing they compute: each gives what it gives alone."""
+def test_fd_and_the_complex_step_together_agree_with_each_alone(x64):
+    """Sharing directions shares nothing they compute: each gives what it gives alone."""
     record = matcalc.get("scalar_by_matrix.inverse_bilinear")
     from matcalc.checker.problems import record_problem
     from matcalc.vocabulary.context import RunContext
@@ -112,7 +112,7 @@ def test_a_float64_constant_stays_float64_across_switches_with_kept_executables(
 
 
 def test_a_wrong_gradient_is_rejected_by_both_at_a_large_size():
-    """Above 2^16 elements: one fd direction, three complex-step directions, one program."""
+    """Above 2^16 elements: one fd direction, three complex-step directions."""
     n = 260
     A = _point("float64", (n, n))
     f = lambda X: jnp.sum(jnp.tanh(X) * A)  # noqa: E731

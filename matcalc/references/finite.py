@@ -34,31 +34,27 @@ def _in_float64(p: Problem, candidate: Array) -> tuple[Problem, Array]:
 
 
 @functools.lru_cache(maxsize=512)
-def _kernel(f: Callable, kind, argnums: tuple[int, ...], domains: tuple, methods: tuple[str, ...],
-            options: tuple = ()) -> Callable:
-    """One jitted computation per (function, kind, arguments, methods): every AD-independent
-    reference of a check (fd, and the complex step where the record allows it), each on its own
-    copy of the inputs (see ``checker.program``: one program, no shared results), with the
-    candidate applied to each one's directions.
+def _kernel(f: Callable, kind, argnums: tuple[int, ...], domains: tuple, method: str, options: tuple = ()) -> Callable:
+    """One jitted computation per (function, kind, arguments, method): the estimate along the
+    directions, and the candidate applied to them.
 
     The arguments are traced, not closed over, so verifying the same record again (another seed,
     the other dtype's float64 references) reuses the compiled computation instead of tracing anew.
+    Each method is a program of its own: fd and the complex step traced into one program hung
+    XLA's CPU runtime at n = 512 (Cookbook's det(X)^-2, JAX 0.10.2: the process idle at 0% CPU for
+    minutes, a deadlock rather than a slow computation), where apart they take 0.5 and 0.2 s.
     """
 
-    def along(copies: tuple[tuple[Array, ...], ...], tangents: tuple[Array, ...], vs: tuple[Array | None, ...],
-              radii: tuple[Array, ...], candidate) -> tuple[tuple[Array, Array, Array], ...]:
-        out = []
-        for method, args, v, radius in zip(methods, copies, vs, radii):
-            g, x, direction = kind.fd_line(f, argnums[0], args, tangents, v)
-            # The complex step has no step to choose; the finite difference picks its own.
-            est = numerical.directional(g, x, direction, method=method, radius=radius,
-                                        **({} if method == "complex_step" else {"adaptive": True}))
-            if v is None:
-                out.append((est.value, candidate, est.error))
-            else:
-                p = Problem(f, args, kind, argnums, domains, None, tangents)
-                out.append((kind.fd_project(p, est.value), kind.fd_project(p, apply(candidate, v)), est.error))
-        return tuple(out)
+    def along(args: tuple[Array, ...], tangents: tuple[Array, ...], v: Array | None, radius: Array,
+              candidate) -> tuple[Array, Array, Array]:
+        g, x, direction = kind.fd_line(f, argnums[0], args, tangents, v)
+        # The complex step has no step to choose; the finite difference picks its own.
+        est = numerical.directional(g, x, direction, method=method, radius=radius,
+                                    **({} if method == "complex_step" else {"adaptive": True}))
+        if v is None:
+            return est.value, candidate, est.error
+        p = Problem(f, args, kind, argnums, domains, None, tangents)
+        return kind.fd_project(p, est.value), kind.fd_project(p, apply(candidate, v)), est.error
 
     return jax.jit(along, compiler_options=dict(options) or None)
 
@@ -91,24 +87,22 @@ def _radius(p: Problem, v: Array | None) -> np.ndarray:
 
 def independent_comparisons(p: Problem, candidate, references: Sequence[Reference]) -> list[Comparison]:
     """The AD-independent ``references`` (made by ``finite_difference``) compared with
-    ``candidate``, all in float64 and one compiled program; one comparison each, in order."""
-    if not references:
-        return []
+    ``candidate``, in float64; one comparison each, in order."""
     from_x64_run = p.x.dtype == jnp.float64  # before the cast: the run's own mode
+    comparisons = []
     with jax.enable_x64(True):
         p64, cand64 = _in_float64(p, candidate)
+        options = tuple(sorted(compile_options(p64.args).items()))
         drawn = {}  # directions by count: references probing as many share them (and their radius)
         for reference in references:
             count = reference.directions(p64.x)
             if count not in drawn:
                 v = p64.directions("fd", count) if p.kind.fd_probes else None
                 drawn[count] = (v, _radius(p64, v))
-        vs, radii = zip(*(drawn[reference.directions(p64.x)] for reference in references))
-        methods = tuple(reference.method for reference in references)
-        options = tuple(sorted(compile_options(p64.args).items()))
-        kernel = _kernel(p.f, p.kind, p.argnums, p.domains, methods, options)
-        inputs = (tuple(p64.args for _ in references), p64.tangents, vs, radii, cand64)
-        return [Comparison(*c) for c in _executable(kernel, inputs, from_x64_run)(*inputs)]
+            kernel = _kernel(p.f, p.kind, p.argnums, p.domains, reference.method, options)
+            inputs = (p64.args, p64.tangents, *drawn[count], cand64)
+            comparisons.append(Comparison(*_executable(kernel, inputs, from_x64_run)(*inputs)))
+    return comparisons
 
 
 # Compiled kernels by kernel and argument types, kept apart from JAX's caches: ``RunContext.run``

@@ -95,15 +95,11 @@ def _compiled(derivative: Callable[..., Estimate]) -> Callable[..., Estimate]:
     measured ~5x slower than one ``jax.jit`` on first use. Positional arguments
     (x and the directions) are traced; keywords (h, accuracy, levels, ratio,
     method) stay static. f is closed over, so it may itself close over tracers
-    of an enclosing jit; inside one (any argument traced), the derivative is traced in place: a
-    nested jit of a new function would be traced and lowered as a function of its own, for
-    nothing (a third of the time matcalc's finite-difference program took to trace and lower).
+    of an enclosing jit; inside one, this jit is simply inlined.
     """
 
     @functools.wraps(derivative)
     def compiled(f: Function, x: jax.typing.ArrayLike, *directions: jax.typing.ArrayLike | None, **static) -> Estimate:
-        if any(isinstance(a, jax.core.Tracer) for a in (x, *directions, *static.values())):
-            return derivative(f, x, *directions, **static)
         return jax.jit(lambda x, *directions: derivative(f, x, *directions, **static))(x, *directions)
 
     return compiled
