@@ -233,9 +233,9 @@ def _verify_in_workers(tasks, options: dict, jobs: int, worker_setup, progress) 
         running: dict = {}  # future -> (task index, worker)
 
         def send(worker: int) -> None:
-            own = [i for i in queue if home.get(tasks[i][0].id, worker) == worker]
-            if not own and not queue:
+            if not queue:
                 return
+            own = [i for i in queue if home.get(tasks[i][0].id, worker) == worker]
             index = (own or queue)[0]
             queue.remove(index)
             record, dtype = tasks[index]

@@ -51,7 +51,7 @@ _fold_in = jax.jit(jax.random.fold_in, compiler_options=QUICK_COMPILE)  # one co
 def _draw_directions(domain, name: str, count: int, key: Array, x: Array) -> Array:
     keys = jax.random.split(key_for(key, name), count)
     # One batched draw, not ``count`` (the same numbers: JAX's random functions vmap over keys),
-    # so threefry is compiled once: 0.11 -> 0.05 s for three directions.
+    # so threefry is compiled once: 0.11 -> 0.07 s for three directions.
     return jax.vmap(lambda k: domain.tangent(k, x))(keys)
 
 
@@ -64,16 +64,17 @@ _NEEDS_CONCRETE = (jax.errors.ConcretizationTypeError, jax.errors.TracerArrayCon
                    jax.errors.TracerBoolConversionError, jax.errors.TracerIntegerConversionError)
 
 
+# x64 in the keys: each mode traces its own (see checker.program on JAX's stale constants). The
+# options follow the size, as for every program of matcalc's (``quick_compile``).
 @functools.lru_cache(maxsize=1024)
 def _compiled_sample(domain, shape: tuple[int, ...], dtype: str, x64: bool) -> Callable[[Array], Array]:
-    # x64 in the key: each mode traces its own (see checker.program on JAX's stale constants).
     options = quick_compile(int(np.prod(shape, dtype=np.int64)))
     return jax.jit(lambda key: domain.sample(key, shape, dtype), compiler_options=options or None)
 
 
 @functools.lru_cache(maxsize=1024)
-def _compiled_tangent(domain, x64: bool) -> Callable[[Array, Array], Array]:
-    return jax.jit(domain.tangent, compiler_options=QUICK_COMPILE)
+def _compiled_tangent(domain, x64: bool, quick: bool) -> Callable[[Array, Array], Array]:
+    return jax.jit(domain.tangent, compiler_options=QUICK_COMPILE if quick else None)
 
 
 def _compiled_or_eager(compiled: Callable[[], Callable], eager: Callable[[], Array], *args) -> Array:
@@ -99,8 +100,8 @@ def tangent(domain, key: Array, x: Array) -> Array:
     """``domain.tangent(key, x)`` on the host as one compiled call (see ``sample``); traced, inline."""
     if isinstance(x, jax.core.Tracer):
         return domain.tangent(key, x)
-    x64 = bool(jax.config.jax_enable_x64)
-    return _compiled_or_eager(lambda: _compiled_tangent(domain, x64), lambda: domain.tangent(key, x), key, x)
+    x64, quick = bool(jax.config.jax_enable_x64), bool(quick_compile(int(np.size(x))))
+    return _compiled_or_eager(lambda: _compiled_tangent(domain, x64, quick), lambda: domain.tangent(key, x), key, x)
 
 
 @dataclasses.dataclass(frozen=True)
