@@ -43,7 +43,7 @@ def _program(f: Callable, closed_form: Callable | None, kind, argnums: tuple[int
     float64 check would silently compute in float32.
     """
 
-    def run(copies: tuple[tuple[Array, ...], ...], tangents: tuple[Array, ...], key: Array, candidate):
+    def run(copies: tuple[tuple[Array, ...], ...], tangents: tuple[Array, ...], key: Array, candidate, drawn: dict):
         first = Problem(f, copies[0], kind, argnums, domains, key, tangents)
         raw = closed_form(*copies[0], *tangents) if closed_form is not None else candidate
         out_shape, in_shape = kind.layout_shapes(first)
@@ -64,7 +64,7 @@ def _program(f: Callable, closed_form: Callable | None, kind, argnums: tuple[int
             # A full reference compares whole derivatives: an operator is densified for it, which
             # the size budget has allowed; probes apply the operator instead.
             given = cand.as_dense("jax") if is_operator(cand) and hasattr(reference, "dense_elements") else cand
-            c = reference(Problem(f, copy, kind, argnums, domains, key, tangents), given)
+            c = reference(Problem(f, copy, kind, argnums, domains, key, tangents, drawn), given)
             comparisons[name] = (c.reference, c.candidate, c.error, c.scale)
         return {"raw": raw, "comparisons": comparisons, "magnitude": kind.magnitude(first),
                 "zero_scale": kind.zero_scale(first), "value": f(*copies[0])}
@@ -86,4 +86,17 @@ def run_program(problem: Problem, closed_form: Callable | None, candidate, layou
     except TypeError:  # an unhashable callable (a class instance defining __eq__): compile uncached
         program = _program(*spec)
     copies = tuple(tuple(problem.args) for _ in range(len(names) + 1))
-    return program(copies, problem.tangents, problem.key, None if closed_form is not None else candidate)
+    drawn = problem.normals_for(_draws(problem, names))
+    return program(copies, problem.tangents, problem.key, None if closed_form is not None else candidate, drawn)
+
+
+def _draws(problem: Problem, names: Sequence[str]) -> dict:
+    """The normal draws the references ``names`` make in the program (``autodiff.drawing``): drawn
+    on the host and passed in, the program holds no random-number generator to compile."""
+    drawing = [problem.kind.reference(n).draws for n in names if hasattr(problem.kind.reference(n), "draws")]
+    if not drawing:
+        return {}
+    out = jax.eval_shape(problem.f, *problem.args)
+    if not hasattr(out, "shape"):  # not one array: the references draw in the program, by JAX
+        return {}
+    return {k: v for draws in drawing for k, v in draws(problem, out).items()}

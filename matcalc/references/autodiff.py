@@ -14,7 +14,7 @@ from collections.abc import Callable
 import jax
 import jax.numpy as jnp
 
-from matcalc.references.problem import Comparison, Problem, apply, pull, traced_norm
+from matcalc.references.problem import N_DIRECTIONS, Comparison, Problem, apply, pull, traced_norm
 
 Array = jax.Array
 Reference = Callable[[Problem, Array], Comparison]
@@ -63,7 +63,28 @@ def rev_over_fwd(f: Callable) -> Callable:
     return jax.jacrev(jax.jacfwd(f))
 
 
+def drawing(draws: Callable) -> Callable[[Reference], Reference]:
+    """Mark a reference that draws random numbers inside the program: ``draws(p, out)`` says which
+    (``{(name, count): (shape, dtype)}``, ``out`` f's output shape and dtype), so that the program
+    is given them drawn on the host (``Problem.drawn``)."""
+
+    def mark(reference: Reference) -> Reference:
+        reference.draws = draws
+        return reference
+
+    return mark
+
+
+def _tangent_draws(p: Problem, out) -> dict:
+    return {("jvp", N_DIRECTIONS): ((N_DIRECTIONS,) + tuple(p.x.shape), p.x.dtype)}
+
+
+def _cotangent_draws(p: Problem, out) -> dict:
+    return {("vjp", N_DIRECTIONS): ((N_DIRECTIONS,) + tuple(out.shape), out.dtype)}
+
+
 @forward
+@drawing(_tangent_draws)
 def jvp_probes(p: Problem, candidate: Array) -> Comparison:
     """The derivative pushed along random domain tangents, against the candidate applied to them."""
     v = p.directions("jvp")
@@ -71,6 +92,7 @@ def jvp_probes(p: Problem, candidate: Array) -> Comparison:
     return Comparison(pushed, apply(candidate, v))
 
 
+@drawing(_cotangent_draws)
 def vjp_probes(p: Problem, candidate: Array) -> Comparison:
     """Random cotangents pulled back, against the candidate contracted with them."""
     out, pullback = jax.vjp(p.f_wrt, p.x)
@@ -85,6 +107,7 @@ def line_jvp(p: Problem, candidate: Array) -> Comparison:
     return Comparison(jax.jvp(p.f, p.args, p.tangents)[1], candidate)
 
 
+@drawing(_cotangent_draws)
 def line_vjp(p: Problem, candidate: Array) -> Comparison:
     """A differential by the inner-product identity <ybar, dF> = sum_i <vjp(ybar)_i, dX_i>."""
     out, pullback = jax.vjp(p.f, *p.args)

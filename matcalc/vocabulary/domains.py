@@ -119,6 +119,17 @@ class Domain:
         """Project g (trailing axes shaped like x) onto the tangent space at x."""
         return g
 
+    @property
+    def tangent_projects_a_normal(self) -> bool:
+        """``tangent`` is ``project`` of a standard normal draw (not overridden): the probes then
+        draw the normal on the host (``references.problem.gaussians``) and only project it."""
+        return type(self).tangent is Domain.tangent
+
+    @property
+    def projects_to_itself(self) -> bool:
+        """``project`` is the identity (not overridden): every direction is a tangent."""
+        return type(self).project is Domain.project
+
     def contains(self, x: Array, rtol: float = 1e-6) -> bool:
         x = np.asarray(x)
         return bool(np.all(np.isfinite(x))) and (self.ranks is None or x.ndim in self.ranks)
