@@ -139,3 +139,35 @@ def test_probes_alone_reject_a_wrong_gradient_at_a_large_size_and_every_seed():
         for wrong in (lambda X: df(X).T, lambda X: df(X).at[7, 11].add(1e-3)):
             result = check_gradient(f, wrong, X, references=["grad", "fd"], seed=seed, max_dense=0)
             assert not result.ok and result.errors["fd"] > result.tolerances["fd"], str(result)
+
+
+@pytest.mark.parametrize("probe", ["jvp", "vjp", "fd"])
+@pytest.mark.parametrize("magnitude", [1e-150, 1e150])
+def test_each_probe_rejects_wrong_jacobians_at_extreme_magnitudes(probe, magnitude, x64):
+    """f scaled by 1e+-150 (its derivative too): the host-drawn directions carry no scale of their own."""
+    f = lambda x: magnitude * _f(x)  # noqa: E731
+    jac = lambda x: magnitude * _jac(x)  # noqa: E731
+    right = check_jacobian(f, jac, _x(), references=[probe])
+    assert right.errors[probe] <= right.tolerances[probe], str(right)
+    for wrong in (lambda x: jac(x).T, lambda x: 1.01 * jac(x), lambda x: jnp.zeros_like(jac(x))):
+        result = check_jacobian(f, wrong, _x(), references=[probe])
+        assert not result.ok and result.errors[probe] > result.tolerances[probe], (probe, str(result))
+
+
+@pytest.mark.parametrize("probe", ["jvp", "vjp", "fd"])
+def test_on_a_symmetric_domain_each_probe_rejects_an_error_along_it_and_not_across_it(probe, x64):
+    """The directions are projected onto the symmetric matrices: an error in the derivative's
+    symmetric part is caught, an antisymmetric one (invisible to every symmetric direction) is not
+    an error there."""
+    X = resolve_domain("symmetric").sample(jax.random.PRNGKey(8), (4, 4), "float64")
+    f = lambda X: jnp.sin(X @ X)  # noqa: E731
+    jac = jax.jacrev(f)
+    right = check_jacobian(f, jac, X, domain="symmetric", references=[probe])
+    assert right.errors[probe] <= right.tolerances[probe], str(right)
+    bump = jnp.zeros((4, 4)).at[0, 1].set(1.0)
+    along = lambda X: jac(X) + 1e-3 * jnp.max(jnp.abs(jac(X))) * (bump + bump.T)  # noqa: E731
+    across = lambda X: jac(X) + 1e-3 * jnp.max(jnp.abs(jac(X))) * (bump - bump.T)  # noqa: E731
+    caught = check_jacobian(f, along, X, domain="symmetric", references=[probe])
+    assert not caught.ok and caught.errors[probe] > caught.tolerances[probe], str(caught)
+    unseen = check_jacobian(f, across, X, domain="symmetric", references=[probe])
+    assert unseen.errors[probe] <= unseen.tolerances[probe], str(unseen)
