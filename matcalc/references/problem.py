@@ -79,8 +79,8 @@ def gaussians(key: Array, name: str, shape: tuple[int, ...], dtype) -> np.ndarra
     dtype = np.dtype(dtype)
     if np.issubdtype(dtype, np.complexfloating):
         parts = rng.standard_normal((2,) + tuple(shape)) / np.sqrt(2.0)
-        return (parts[0] + 1j * parts[1]).astype(dtype)
-    return rng.standard_normal(tuple(shape)).astype(dtype)
+        return (parts[0] + 1j * parts[1]).astype(dtype, copy=False)
+    return rng.standard_normal(tuple(shape)).astype(dtype, copy=False)  # float64 draws stay uncopied
 
 
 def _traced(*arrays) -> bool:
