@@ -93,7 +93,8 @@ def run_program(problem: Problem, closed_form: Callable | None, candidate, layou
 def _draws(problem: Problem, names: Sequence[str]) -> dict:
     """The normal draws the references ``names`` make in the program (``autodiff.drawing``): drawn
     on the host and passed in, the program holds no random-number generator to compile."""
-    drawing = [problem.kind.reference(n).draws for n in names if hasattr(problem.kind.reference(n), "draws")]
+    drawing = [getattr(problem.kind.reference(n), "draws", None) for n in names]
+    drawing = [draws for draws in drawing if draws is not None]
     if not drawing:
         return {}
     out = jax.eval_shape(problem.f, *problem.args)

@@ -38,11 +38,16 @@ def quick_compile(elements: int) -> dict:
     return dict(QUICK_COMPILE) if elements <= FAST_COMPILE_ELEMENTS else {}
 
 
+def _traced(*arrays) -> bool:
+    """Whether any of ``arrays`` is a tracer: inside a traced program, nothing is drawn or compiled on the host."""
+    return any(isinstance(a, jax.core.Tracer) for a in arrays)
+
+
 def key_for(key: Array, name: str) -> Array:
     """The one rule that turns a run's key into the key of a named draw: fold in a hash of the name."""
     data = zlib.crc32(name.encode()) % (2**31)
     # Inside a traced program, part of it; on the host, one compiled call (see QUICK_COMPILE).
-    return jax.random.fold_in(key, data) if isinstance(key, jax.core.Tracer) else _fold_in(key, data)
+    return jax.random.fold_in(key, data) if _traced(key) else _fold_in(key, data)
 
 
 _fold_in = jax.jit(jax.random.fold_in, compiler_options=QUICK_COMPILE)  # one compiled call, not eager ops
@@ -83,10 +88,6 @@ def gaussians(key: Array, name: str, shape: tuple[int, ...], dtype) -> np.ndarra
     return rng.standard_normal(tuple(shape)).astype(dtype, copy=False)  # float64 draws stay uncopied
 
 
-def _traced(*arrays) -> bool:
-    return any(isinstance(a, jax.core.Tracer) for a in arrays)
-
-
 def projected(domain, g: Array, x: Array) -> Array:
     """Each of the stacked draws g[k] projected onto the domain's tangent space at x: inside a
     traced program, part of it; on the host, one compiled call (none when the projection is the
@@ -98,6 +99,7 @@ def projected(domain, g: Array, x: Array) -> Array:
     x64, quick = bool(jax.config.jax_enable_x64), bool(quick_compile(int(np.size(g))))
     eager = lambda: jax.vmap(lambda gk: domain.project(gk, x))(jnp.asarray(g))  # noqa: E731
     return _compiled_or_eager(lambda: _compiled_projection(domain, x64, quick), eager, g, x)
+
 
 # Errors of a domain whose draw needs concrete values (a user's domain written with NumPy): it is
 # then drawn op by op, as written.
@@ -145,7 +147,7 @@ def sample(domain, key: Array, shape: tuple[int, ...], dtype) -> Array:
 
 def tangent(domain, key: Array, x: Array) -> Array:
     """``domain.tangent(key, x)`` on the host as one compiled call (see ``sample``); traced, inline."""
-    if isinstance(x, jax.core.Tracer):
+    if _traced(x):
         return domain.tangent(key, x)
     x64, quick = bool(jax.config.jax_enable_x64), bool(quick_compile(int(np.size(x))))
     return _compiled_or_eager(lambda: _compiled_tangent(domain, x64, quick), lambda: domain.tangent(key, x), key, x)
