@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from matcalc import check_gradient, check_jacobian
-from matcalc.checker.program import _draws, _program
+from matcalc.checker.program import _program, probe_normals
 from matcalc.references.problem import Problem, gaussians
 from matcalc.vocabulary.domains import Domain, resolve_domain
 from matcalc.vocabulary.kinds import Kind
@@ -76,7 +76,7 @@ def _jaxpr_of_check_program(domain, f=_f, x=None):
     names = ("jacrev", "jvp", "vjp")
     program = _program(f, None, Kind.JACOBIAN, (0,), (domain,), Layout.JAX, names, True)
     copies = tuple((x,) for _ in range(len(names) + 1))
-    return str(jax.make_jaxpr(program)(copies, (), p.key, _jac(x), p.normals_for(_draws(p, names))))
+    return str(jax.make_jaxpr(program)(copies, (), p.key, _jac(x), probe_normals(p, names)))
 
 
 @dataclasses.dataclass(frozen=True)

@@ -20,7 +20,7 @@ import numpy as np
 from matcalc.checker.cost import too_large_references
 from matcalc.checker.diagnosis import diagnose, diagnose_callable, diagnose_probes
 from matcalc.checker.errors import InputError
-from matcalc.checker.program import run_program
+from matcalc.checker.program import probe_normals, run_program
 from matcalc.checker.result import CheckResult
 from matcalc.checker.tolerance import default_rtol, rounding_noise
 from matcalc.checker.verdict import TOL_CAP, Measured, decide, measure, rule_suspect
@@ -89,7 +89,8 @@ def compare(
     closed_form = candidate if callable(candidate) else None
     given = None if closed_form else candidate if is_operator(candidate) else jnp.asarray(candidate)
     with _memory_guard(names, out_shape, in_shape, budget):
-        outputs = run_program(problem, closed_form, given, layout, fused)
+        drawn = probe_normals(problem, fused)
+        outputs = run_program(problem, closed_form, given, layout, fused, drawn)
     if not np.all(np.isfinite(np.asarray(outputs["value"]))):
         raise InputError(f"f is not finite at the point (its value has NaN or inf; inputs of shapes "
                          f"{[tuple(a.shape) for a in problem.args]}): a derivative there is meaningless")
@@ -106,7 +107,7 @@ def compare(
         measured = measure(comparisons, tol=tol, atol=atol, eps=float(np.finfo(dtype).eps),
                            terms=norm(outputs["magnitude"]), zero_scale=norm(outputs["zero_scale"]),
                            independent=separate,
-                           noise=lambda: _noise(problem, closed_form, given, layout, fused, comparisons))
+                           noise=lambda: _noise(problem, closed_form, given, layout, fused, drawn, comparisons))
     if rtol is None and tol > TOL_CAP:
         why = (f"conditioning: the inputs' condition number {conditioning:.1e} makes the {dtype} tolerance "
                f"{tol:.1e}, too loose to reject a 1% error")
@@ -161,11 +162,13 @@ def compare(
     )
 
 
-def _noise(problem: Problem, closed_form, given, layout: Layout, fused: Sequence[str], comparisons) -> dict:
+def _noise(problem: Problem, closed_form, given, layout: Layout, fused: Sequence[str], drawn: dict,
+           comparisons) -> dict:
     """The autodiff references' rounding noise at the point (``tolerance.rounding_noise``), from
     the same compiled program run a few ulps away."""
     def run(moved: Problem) -> dict:
-        return {n: c[0] for n, c in run_program(moved, closed_form, given, layout, fused)["comparisons"].items()}
+        outputs = run_program(moved, closed_form, given, layout, fused, drawn)
+        return {n: c[0] for n, c in outputs["comparisons"].items()}
 
     return rounding_noise(problem, run, {n: comparisons[n].reference for n in fused})
 

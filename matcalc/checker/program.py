@@ -76,8 +76,9 @@ _cached_program = functools.lru_cache(maxsize=1024)(_program)
 
 
 def run_program(problem: Problem, closed_form: Callable | None, candidate, layout: Layout,
-                names: Sequence[str]) -> dict:
-    """Run the fused program for ``problem``: the closed form (or the given candidate) and ``names``."""
+                names: Sequence[str], drawn: dict) -> dict:
+    """Run the fused program for ``problem``: the closed form (or the given candidate) and ``names``,
+    probing along ``drawn`` (``probe_normals``)."""
     x64 = problem.x.dtype == jnp.float64
     options = tuple(sorted(compile_options(problem.args).items()))
     spec = (problem.f, closed_form, problem.kind, problem.argnums, problem.domains, layout, tuple(names), x64, options)
@@ -86,13 +87,13 @@ def run_program(problem: Problem, closed_form: Callable | None, candidate, layou
     except TypeError:  # an unhashable callable (a class instance defining __eq__): compile uncached
         program = _program(*spec)
     copies = tuple(tuple(problem.args) for _ in range(len(names) + 1))
-    drawn = problem.normals_for(_draws(problem, names))
     return program(copies, problem.tangents, problem.key, None if closed_form is not None else candidate, drawn)
 
 
-def _draws(problem: Problem, names: Sequence[str]) -> dict:
-    """The normal draws the references ``names`` make in the program (``autodiff.drawing``): drawn
-    on the host and passed in, the program holds no random-number generator to compile."""
+def probe_normals(problem: Problem, names: Sequence[str]) -> dict:
+    """The normal draws the references ``names`` make in the program (``autodiff.drawing``), drawn
+    on the host, so that the program holds no random-number generator to compile. Drawn once per
+    check: its reruns a few ulps away (``tolerance.rounding_noise``) probe along the same ones."""
     drawing = [getattr(problem.kind.reference(n), "draws", None) for n in names]
     drawing = [draws for draws in drawing if draws is not None]
     if not drawing:
@@ -100,4 +101,4 @@ def _draws(problem: Problem, names: Sequence[str]) -> dict:
     out = jax.eval_shape(problem.f, *problem.args)
     if not hasattr(out, "shape"):  # not one array: the references draw in the program, by JAX
         return {}
-    return {k: v for draws in drawing for k, v in draws(problem, out).items()}
+    return problem.normals_for({k: v for draws in drawing for k, v in draws(problem, out).items()})
